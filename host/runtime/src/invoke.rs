@@ -1,0 +1,187 @@
+//! One invocation: the store (kept or fresh), the deadline, the call to `handle`, and what its result becomes.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use wasmtime::{Engine, Store, Trap, UpdateDeadline, WasmBacktrace};
+
+use crate::bindings::{Context, Handler, HandlerPre};
+use crate::config::{Config, Isolation};
+use crate::error::{ErrorReport, InitError};
+use crate::logging::{Level, Logger};
+use crate::runtime_api::Invocation;
+use crate::state::HostState;
+
+/// Lambda's limit on a buffered response: 6 MiB + 100 bytes. Checked before posting, so the host reports the
+/// error itself instead of leaving a 413 unexplained.
+pub const MAX_RESPONSE: usize = 6 * 1024 * 1024 + 100;
+
+/// What an invocation comes to, ready to post.
+#[derive(Debug)]
+pub enum Outcome {
+    /// `POST /response` with these bytes.
+    Response(Bytes),
+    /// `POST /error` with this report.
+    Error(ErrorReport),
+}
+
+/// A live instance: its store and its exports.
+struct Instance {
+    store: Store<HostState>,
+    handler: Handler,
+}
+
+/// The component, linked and ready, plus the instance reused across warm invocations.
+pub struct Worker {
+    config: Config,
+    logger: Logger,
+    engine: Engine,
+    /// Pre-linked component: every instance is made from it without linking again.
+    pre: HandlerPre<HostState>,
+    /// The instance kept between invocations (environment isolation); `None` after a trap.
+    instance: Option<Instance>,
+}
+
+impl Worker {
+    /// INIT: the engine, the component, the linker, and (in environment isolation) the instance.
+    pub async fn init(config: Config, logger: Logger) -> Result<Self, InitError> {
+        let engine = crate::engine::new().map_err(|e| InitError::Other(format!("{e:#}")))?;
+        crate::engine::start_epoch_ticker(&engine).map_err(|e| InitError::Other(format!("{e:#}")))?;
+        let pre = crate::loader::load(&engine, &config.component_path)?;
+        let mut worker = Self {
+            config,
+            logger,
+            engine,
+            pre,
+            instance: None,
+        };
+        if worker.config.isolation == Isolation::Environment {
+            let instance = worker.instantiate().await.map_err(|e| {
+                InitError::Other(format!(
+                    "instantiating {} failed: {e:#}",
+                    worker.config.component_path.display()
+                ))
+            })?;
+            worker.instance = Some(instance);
+        }
+        Ok(worker)
+    }
+
+    /// The timeout used when the Runtime API sends no plausible deadline.
+    pub fn default_timeout(&self) -> Duration {
+        self.config.default_timeout
+    }
+
+    async fn instantiate(&self) -> anyhow::Result<Instance> {
+        let mut store = Store::new(&self.engine, HostState::new(&self.config, &self.logger)?);
+        // Epochs only count while wasm runs; the callback turns the wall-clock deadline into an interrupt.
+        store.epoch_deadline_callback(|store| {
+            let stop = store.data().stop_at.is_some_and(|at| Instant::now() >= at);
+            Ok(if stop {
+                UpdateDeadline::Interrupt
+            } else {
+                UpdateDeadline::Continue(1)
+            })
+        });
+        store.set_epoch_deadline(1);
+        let handler = self.pre.instantiate_async(&mut store).await?;
+        Ok(Instance { store, handler })
+    }
+
+    /// Runs one invocation to its outcome. Never fails: every failure becomes an error report, and a trapped
+    /// instance is dropped so the next invocation gets a fresh one.
+    pub async fn invoke(&mut self, invocation: &Invocation) -> Outcome {
+        let budget = invocation.time_left();
+        let started = Instant::now();
+        let deadline = started + budget;
+        let stop_at = deadline
+            .checked_sub(self.config.timeout_margin)
+            .unwrap_or(started)
+            .max(started);
+        let mut instance = match self.instance.take() {
+            Some(instance) => instance,
+            None => match self.instantiate().await {
+                Ok(instance) => instance,
+                Err(e) => {
+                    let message = format!("instantiating the component failed: {e:#}");
+                    return Outcome::Error(ErrorReport::new("Runtime.InstantiationError", message, vec![]));
+                }
+            },
+        };
+        instance.store.data_mut().begin(deadline, stop_at);
+        instance.store.set_epoch_deadline(1);
+        let context = Context {
+            request_id: invocation.request_id.clone(),
+            deadline_ms: invocation.deadline_ms,
+            invoked_function_arn: invocation.invoked_function_arn.clone(),
+            xray_trace_id: invocation.xray_trace_id.clone(),
+            client_context: invocation.client_context.clone(),
+            cognito_identity: invocation.cognito_identity.clone(),
+            tenant_id: invocation.tenant_id.clone(),
+        };
+        let Instance { store, handler } = &mut instance;
+        let result = handler
+            .call_handle(&mut *store, &context, &invocation.event)
+            .await;
+        store.data_mut().end();
+        let outcome = match result {
+            Ok(Ok(response)) if response.len() > MAX_RESPONSE => Outcome::Error(ErrorReport::new(
+                "Function.ResponseSizeTooLarge",
+                format!(
+                    "Response payload size ({} bytes) exceeded maximum allowed payload size ({MAX_RESPONSE} bytes).",
+                    response.len()
+                ),
+                vec![],
+            )),
+            Ok(Ok(response)) => Outcome::Response(Bytes::from(response)),
+            Ok(Err(error)) => Outcome::Error(ErrorReport::new(
+                error.error_type,
+                error.error_message,
+                error.stack_trace,
+            )),
+            Err(trap) => {
+                let report = trap_report(&trap, store.data_mut().panic_message.take(), budget);
+                self.logger.log(
+                    Level::Error,
+                    &format!("{}: {}", report.error_type, report.error_message),
+                );
+                // A trapped store cannot be entered again: drop it, the next invocation gets a new instance.
+                return Outcome::Error(report);
+            }
+        };
+        if self.config.isolation == Isolation::Environment {
+            self.instance = Some(instance);
+        }
+        outcome
+    }
+}
+
+/// Maps a failed call to the error table: timeout, panic (with the guest's message), or another trap.
+fn trap_report(error: &wasmtime::Error, panic_message: Option<String>, budget: Duration) -> ErrorReport {
+    let trace: Vec<String> = error
+        .downcast_ref::<WasmBacktrace>()
+        .map(|backtrace| backtrace.frames().iter().map(frame_text).collect())
+        .unwrap_or_default();
+    match (error.downcast_ref::<Trap>(), panic_message) {
+        (Some(Trap::Interrupt), _) => ErrorReport::new(
+            "Sandbox.Timeout",
+            format!("Task timed out after {:.2} seconds", budget.as_secs_f64()),
+            trace,
+        ),
+        (_, Some(message)) => ErrorReport::new("Runtime.Panic", message, trace),
+        (Some(trap), None) => ErrorReport::new("Runtime.WasmTrap", format!("wasm trap: {trap}"), trace),
+        (None, None) => ErrorReport::new("Runtime.WasmTrap", format!("{error:#}"), trace),
+    }
+}
+
+fn frame_text(frame: &wasmtime::FrameInfo) -> String {
+    let name = frame.func_name().map_or_else(
+        || format!("<wasm function {}>", frame.func_index()),
+        str::to_owned,
+    );
+    let module = frame.module().name().unwrap_or("<module>");
+    match frame.module_offset() {
+        Some(offset) => format!("{name} ({module} @ {offset:#x})"),
+        None => format!("{name} ({module})"),
+    }
+}

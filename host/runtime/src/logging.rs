@@ -1,0 +1,288 @@
+//! The function's log: guest stdout/stderr, guest `log` calls and the host's own records, one line per record,
+//! each with the request id, as text or JSON (`AWS_LAMBDA_LOG_FORMAT`), filtered by `AWS_LAMBDA_LOG_LEVEL`.
+
+use std::io::Write;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
+use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
+
+/// Longest record written, in bytes (Lambda's own limit for one log event is 256 KiB); a longer line is split.
+pub const MAX_RECORD: usize = 256 * 1024;
+
+/// Severity of a record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// Finest detail.
+    Trace,
+    /// Debugging detail.
+    Debug,
+    /// Normal operation.
+    Info,
+    /// Something unexpected that did not fail the invocation.
+    Warn,
+    /// A failure.
+    Error,
+}
+
+impl Level {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Trace => "TRACE",
+            Self::Debug => "DEBUG",
+            Self::Info => "INFO",
+            Self::Warn => "WARN",
+            Self::Error => "ERROR",
+        }
+    }
+
+    fn parse(value: &str) -> Option<Self> {
+        match value.trim().to_ascii_uppercase().as_str() {
+            "TRACE" => Some(Self::Trace),
+            "DEBUG" => Some(Self::Debug),
+            "INFO" => Some(Self::Info),
+            "WARN" => Some(Self::Warn),
+            "ERROR" | "FATAL" => Some(Self::Error),
+            _ => None,
+        }
+    }
+}
+
+/// The shared log of one bootstrap process. Cheap to clone.
+#[derive(Clone)]
+pub struct Logger {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// `AWS_LAMBDA_LOG_FORMAT=JSON`: one JSON object per line instead of tab-separated text.
+    json: bool,
+    /// Records below this level are dropped (`AWS_LAMBDA_LOG_LEVEL`, default everything).
+    min_level: Level,
+    /// The invocation in progress, stamped on every record; `None` during INIT.
+    request_id: Mutex<Option<String>>,
+}
+
+impl Logger {
+    /// A logger configured from `AWS_LAMBDA_LOG_FORMAT` and `AWS_LAMBDA_LOG_LEVEL`. Unknown values fall back to
+    /// text and to every level: a log setting must never stop a function from starting.
+    pub fn from_env() -> Self {
+        let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+        let min_level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+            .ok()
+            .and_then(|l| Level::parse(&l))
+            .unwrap_or(Level::Trace);
+        Self::new(json, min_level)
+    }
+
+    /// A logger with an explicit format and level.
+    pub fn new(json: bool, min_level: Level) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                json,
+                min_level,
+                request_id: Mutex::new(None),
+            }),
+        }
+    }
+
+    /// Stamps later records with this request id (or none, between invocations).
+    pub fn set_request_id(&self, request_id: Option<&str>) {
+        *self
+            .inner
+            .request_id
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = request_id.map(str::to_owned);
+    }
+
+    /// Writes one record, split into several when it is longer than [`MAX_RECORD`].
+    pub fn log(&self, level: Level, message: &str) {
+        if level < self.inner.min_level {
+            return;
+        }
+        let request_id = self
+            .inner
+            .request_id
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let timestamp = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
+        let mut out = std::io::stdout().lock();
+        for part in chunks(message, MAX_RECORD) {
+            let line = if self.inner.json {
+                let mut record = serde_json::json!({
+                    "timestamp": timestamp,
+                    "level": level.name(),
+                    "message": part,
+                });
+                if let Some(id) = &request_id {
+                    record["requestId"] = id.as_str().into();
+                }
+                record.to_string()
+            } else {
+                let id = request_id.as_deref().unwrap_or("-");
+                format!("{timestamp}\t{id}\t{}\t{part}", level.name())
+            };
+            // A closed stdout cannot be reported anywhere; the invocation goes on.
+            let _ = writeln!(out, "{line}");
+        }
+        let _ = out.flush();
+    }
+
+    /// A WASI stdout or stderr for a guest: each complete line becomes one record at `level`.
+    pub fn guest_stream(&self, level: Level) -> GuestOutput {
+        GuestOutput {
+            logger: self.clone(),
+            level,
+            pending: Arc::new(Mutex::new(Vec::new())),
+        }
+    }
+}
+
+/// Splits `text` into parts of at most `max` bytes, on character boundaries.
+fn chunks(text: &str, max: usize) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    let mut first = true;
+    std::iter::from_fn(move || {
+        if rest.is_empty() && !std::mem::take(&mut first) {
+            return None;
+        }
+        first = false;
+        let mut end = rest.len().min(max);
+        while !rest.is_char_boundary(end) {
+            end -= 1;
+        }
+        let (part, tail) = rest.split_at(end);
+        rest = tail;
+        Some(part)
+    })
+}
+
+/// A guest's stdout or stderr: buffers a partial line (at most [`MAX_RECORD`] bytes) and logs each line.
+#[derive(Clone)]
+pub struct GuestOutput {
+    logger: Logger,
+    level: Level,
+    /// Bytes after the last newline; shared by every stream handle the guest opens on this output.
+    pending: Arc<Mutex<Vec<u8>>>,
+}
+
+impl GuestOutput {
+    fn write_bytes(&self, mut bytes: &[u8]) {
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        while !bytes.is_empty() {
+            let room = MAX_RECORD - pending.len();
+            match bytes.iter().take(room).position(|&b| b == b'\n') {
+                Some(newline) => {
+                    pending.extend_from_slice(&bytes[..newline]);
+                    bytes = &bytes[newline + 1..];
+                    self.emit(&mut pending);
+                }
+                None => {
+                    let take = bytes.len().min(room);
+                    pending.extend_from_slice(&bytes[..take]);
+                    bytes = &bytes[take..];
+                    if pending.len() >= MAX_RECORD {
+                        self.emit(&mut pending);
+                    }
+                }
+            }
+        }
+    }
+
+    fn emit(&self, pending: &mut Vec<u8>) {
+        let line = String::from_utf8_lossy(pending);
+        self.logger.log(self.level, line.trim_end_matches('\r'));
+        pending.clear();
+    }
+
+    /// Logs what is left of an unterminated line (at the end of an invocation).
+    pub fn flush_partial(&self) {
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        if !pending.is_empty() {
+            self.emit(&mut pending);
+        }
+    }
+}
+
+impl IsTerminal for GuestOutput {
+    fn is_terminal(&self) -> bool {
+        false
+    }
+}
+
+impl StdoutStream for GuestOutput {
+    fn async_stream(&self) -> Box<dyn tokio::io::AsyncWrite + Send + Sync> {
+        Box::new(self.clone())
+    }
+
+    fn p2_stream(&self) -> Box<dyn OutputStream> {
+        Box::new(self.clone())
+    }
+}
+
+#[wasmtime_wasi::async_trait]
+impl Pollable for GuestOutput {
+    async fn ready(&mut self) {}
+}
+
+impl OutputStream for GuestOutput {
+    fn write(&mut self, bytes: Bytes) -> StreamResult<()> {
+        self.write_bytes(&bytes);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> StreamResult<()> {
+        Ok(())
+    }
+
+    fn check_write(&mut self) -> StreamResult<usize> {
+        Ok(MAX_RECORD)
+    }
+}
+
+impl tokio::io::AsyncWrite for GuestOutput {
+    fn poll_write(self: Pin<&mut Self>, _: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        self.write_bytes(buf);
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_split_on_char_boundaries() {
+        let parts: Vec<&str> = chunks("ééé", 3).collect();
+        assert_eq!(parts, vec!["é", "é", "é"]);
+        assert_eq!(chunks("", 3).collect::<Vec<_>>(), vec![""]);
+    }
+
+    #[test]
+    fn levels_parse_case_insensitively() {
+        assert_eq!(Level::parse("warn"), Some(Level::Warn));
+        assert_eq!(Level::parse("Fatal"), Some(Level::Error));
+        assert_eq!(Level::parse("loud"), None);
+    }
+
+    #[test]
+    fn long_lines_are_split_at_the_bound() {
+        let output = Logger::new(false, Level::Error).guest_stream(Level::Info);
+        output.write_bytes(&vec![b'x'; MAX_RECORD * 2 + 10]);
+        let pending = output.pending.lock().map(|p| p.len()).unwrap_or_default();
+        assert_eq!(pending, 10);
+    }
+}

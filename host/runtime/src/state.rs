@@ -1,0 +1,114 @@
+//! What a store holds: the guest's WASI context under the sandbox policy, and the state of the invocation in
+//! progress that the `runtime` imports read and write.
+
+use std::time::{Duration, Instant};
+
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+use crate::bindings::lambda::handler::{runtime, types};
+use crate::config::Config;
+use crate::error::truncate;
+use crate::logging::{GuestOutput, Level, Logger};
+
+/// Longest panic message kept, in bytes.
+const MAX_PANIC_MESSAGE: usize = 16 * 1024;
+
+/// The data of one store (one instance of the component).
+pub struct HostState {
+    /// The guest's WASI view of the world: env, preopens, stdio.
+    wasi: WasiCtx,
+    /// WASI resources (streams, files) the guest holds.
+    table: ResourceTable,
+    /// The function's log, for the `log` import.
+    logger: Logger,
+    /// The guest's stdout and stderr, flushed at the end of each invocation.
+    outputs: [GuestOutput; 2],
+    /// Lambda's deadline for the invocation in progress (host clock), for `remaining-time-ms`.
+    pub deadline: Option<Instant>,
+    /// When the guest is interrupted: the deadline minus the configured margin.
+    pub stop_at: Option<Instant>,
+    /// The message the guest passed to `record-panic` during the invocation in progress.
+    pub panic_message: Option<String>,
+}
+
+impl HostState {
+    /// A fresh state with the sandbox policy: the guest's `/tmp` is a host folder of its own (read-write), the
+    /// task root is read-only at its own path, nothing else of the filesystem is visible; the environment is the
+    /// filtered one from [`Config`]; no sockets (the WASI builder's default); stdout/stderr go to the log.
+    pub fn new(config: &Config, logger: &Logger) -> anyhow::Result<Self> {
+        let outputs = [logger.guest_stream(Level::Info), logger.guest_stream(Level::Warn)];
+        let mut wasi = WasiCtxBuilder::new();
+        wasi.stdout(outputs[0].clone())
+            .stderr(outputs[1].clone())
+            .envs(&config.guest_env);
+        std::fs::create_dir_all(&config.guest_tmp)?;
+        wasi.preopened_dir(&config.guest_tmp, "/tmp", FsPerms::ReadWrite)?;
+        if let Some(task_root) = config.task_root.to_str()
+            && config.task_root.is_dir()
+        {
+            wasi.preopened_dir(&config.task_root, task_root, FsPerms::ReadOnly)?;
+        }
+        Ok(Self {
+            wasi: wasi.build(),
+            table: ResourceTable::new(),
+            logger: logger.clone(),
+            outputs,
+            deadline: None,
+            stop_at: None,
+            panic_message: None,
+        })
+    }
+
+    /// Prepares for a new invocation.
+    pub fn begin(&mut self, deadline: Instant, stop_at: Instant) {
+        self.deadline = Some(deadline);
+        self.stop_at = Some(stop_at);
+        self.panic_message = None;
+    }
+
+    /// Ends the invocation: logs what is left of unterminated stdout/stderr lines, so they carry this
+    /// invocation's request id.
+    pub fn end(&mut self) {
+        self.outputs.iter().for_each(GuestOutput::flush_partial);
+        self.stop_at = None;
+    }
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl types::Host for HostState {}
+
+impl runtime::Host for HostState {
+    fn log(&mut self, level: runtime::Level, message: String) -> wasmtime::Result<()> {
+        let level = match level {
+            runtime::Level::Trace => Level::Trace,
+            runtime::Level::Debug => Level::Debug,
+            runtime::Level::Info => Level::Info,
+            runtime::Level::Warn => Level::Warn,
+            runtime::Level::Error => Level::Error,
+        };
+        self.logger.log(level, &message);
+        Ok(())
+    }
+
+    fn remaining_time_ms(&mut self) -> wasmtime::Result<u64> {
+        let left = self
+            .deadline
+            .map_or(Duration::ZERO, |d| d.saturating_duration_since(Instant::now()));
+        Ok(u64::try_from(left.as_millis()).unwrap_or(u64::MAX))
+    }
+
+    fn record_panic(&mut self, mut message: String) -> wasmtime::Result<()> {
+        truncate(&mut message, MAX_PANIC_MESSAGE);
+        self.panic_message = Some(message);
+        Ok(())
+    }
+}
