@@ -67,6 +67,15 @@ impl Worker {
         Ok(worker)
     }
 
+    /// What was loaded and how it runs, for the INIT log line.
+    pub fn describe(&self) -> String {
+        let isolation = match self.config.isolation {
+            Isolation::Environment => "environment",
+            Isolation::Invocation => "invocation",
+        };
+        format!("{} ({isolation} isolation)", self.config.component_path.display())
+    }
+
     /// The timeout used when the Runtime API sends no plausible deadline.
     pub fn default_timeout(&self) -> Duration {
         self.config.default_timeout
@@ -165,13 +174,21 @@ fn trap_report(error: &wasmtime::Error, panic_message: Option<String>, budget: D
     match (error.downcast_ref::<Trap>(), panic_message) {
         (Some(Trap::Interrupt), _) => ErrorReport::new(
             "Sandbox.Timeout",
-            format!("Task timed out after {:.2} seconds", budget.as_secs_f64()),
+            format!("Task timed out after {:.2} seconds", configured_timeout(budget)),
             trace,
         ),
         (_, Some(message)) => ErrorReport::new("Runtime.Panic", message, trace),
         (Some(trap), None) => ErrorReport::new("Runtime.WasmTrap", format!("wasm trap: {trap}"), trace),
         (None, None) => ErrorReport::new("Runtime.WasmTrap", format!("{error:#}"), trace),
     }
+}
+
+/// The function's configured timeout, as Lambda words it, from the time the invocation had when it arrived:
+/// Lambda timeouts are whole seconds, and the event reaches the runtime a few milliseconds after the clock
+/// started.
+fn configured_timeout(budget: Duration) -> f64 {
+    let seconds = budget.as_secs_f64();
+    if seconds >= 1.0 { seconds.round() } else { seconds }
 }
 
 fn frame_text(frame: &wasmtime::FrameInfo) -> String {

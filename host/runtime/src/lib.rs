@@ -42,6 +42,7 @@ pub async fn run() -> anyhow::Result<()> {
     // Without the Runtime API's address no error can be reported to Lambda: only the log shows it.
     let address = Config::runtime_api(&vars).inspect_err(|e| logger.log(Level::Error, &e.to_string()))?;
     let mut api = RuntimeApi::new(address);
+    let started = std::time::Instant::now();
     let worker = match Config::from_vars(&vars) {
         Ok(config) => Worker::init(config, logger.clone()).await,
         Err(e) => Err(e),
@@ -50,6 +51,14 @@ pub async fn run() -> anyhow::Result<()> {
         Ok(worker) => worker,
         Err(e) => return report_init_error(&mut api, &logger, e).await,
     };
+    logger.log(
+        Level::Info,
+        &format!(
+            "lambda-wasm bootstrap ready: {} in {:.1?}",
+            worker.describe(),
+            started.elapsed()
+        ),
+    );
     let default_timeout = worker.default_timeout();
     loop {
         let invocation = api.next(default_timeout).await?;

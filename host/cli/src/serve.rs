@@ -1,0 +1,123 @@
+//! `lambda-wasm serve` and `lambda-wasm emulate`: the Lambda emulator around the real `bootstrap` (serve) or
+//! around any bootstrap command (emulate), until Ctrl-C.
+
+use std::ffi::OsString;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use lambda_wasm_emulator::{Emulator, EmulatorConfig};
+
+/// Options shared by `serve` and `emulate`; the defaults are those of AWS's runtime interface emulator.
+#[derive(clap::Args)]
+pub struct EmulatorArgs {
+    /// The invoke API's port on 127.0.0.1 (0 picks a free one; the URL is printed).
+    #[arg(long, default_value_t = 9000)]
+    port: u16,
+    /// The function timeout in seconds: the emulator kills the bootstrap at the deadline, like Lambda.
+    #[arg(long, default_value_t = 300)]
+    timeout: u64,
+    /// The function memory size in MB (`AWS_LAMBDA_FUNCTION_MEMORY_SIZE`).
+    #[arg(long, default_value_t = 3008)]
+    memory: u32,
+    /// The function name (`AWS_LAMBDA_FUNCTION_NAME`).
+    #[arg(long, default_value = "test_function")]
+    function_name: String,
+    /// An environment variable for the function, `KEY=VALUE`; repeatable.
+    #[arg(long = "env", value_name = "KEY=VALUE", value_parser = parse_env)]
+    env: Vec<(String, String)>,
+}
+
+/// Arguments of `serve`.
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// The handler component (`.wasm` or `.cwasm`).
+    component: PathBuf,
+    /// The `bootstrap` to run (default: the one next to `lambda-wasm`).
+    #[arg(long)]
+    bootstrap: Option<PathBuf>,
+    #[command(flatten)]
+    emulator: EmulatorArgs,
+}
+
+/// Arguments of `emulate`.
+#[derive(clap::Args)]
+pub struct EmulateArgs {
+    #[command(flatten)]
+    emulator: EmulatorArgs,
+    /// The bootstrap command and its arguments, after `--`.
+    #[arg(last = true, required = true)]
+    command: Vec<OsString>,
+}
+
+fn parse_env(value: &str) -> Result<(String, String), String> {
+    match value.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_owned(), value.to_owned())),
+        _ => Err(format!("`{value}` is not KEY=VALUE")),
+    }
+}
+
+/// Runs the real `bootstrap` with `component` behind the emulator.
+pub async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let component = std::path::absolute(&args.component)
+        .with_context(|| format!("resolving {}", args.component.display()))?;
+    if !component.is_file() {
+        bail!("no component at {}", component.display());
+    }
+    let bootstrap = match args.bootstrap {
+        Some(path) => path,
+        None => default_bootstrap()?,
+    };
+    let task_root = component.parent().map(Path::to_path_buf).unwrap_or_default();
+    let handler = component.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut env = vec![
+        ("LAMBDA_TASK_ROOT".to_owned(), task_root.display().to_string()),
+        ("_HANDLER".to_owned(), handler),
+    ];
+    env.extend(args.emulator.env.iter().cloned());
+    let mut config = emulator_config(&args.emulator, vec![bootstrap.into_os_string()], env);
+    config.working_dir = Some(task_root);
+    run(config, &format!("serving {}", component.display())).await
+}
+
+/// Runs any bootstrap command behind the emulator.
+pub async fn emulate(args: EmulateArgs) -> anyhow::Result<ExitCode> {
+    let env = args.emulator.env.clone();
+    let what = format!("emulating {}", args.command.first().map(|c| c.to_string_lossy()).unwrap_or_default());
+    run(emulator_config(&args.emulator, args.command, env), &what).await
+}
+
+fn emulator_config(args: &EmulatorArgs, command: Vec<OsString>, env: Vec<(String, String)>) -> EmulatorConfig {
+    EmulatorConfig {
+        command,
+        env,
+        function_name: args.function_name.clone(),
+        memory_mb: args.memory,
+        timeout: Duration::from_secs(args.timeout),
+        invoke_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)),
+        ..EmulatorConfig::default()
+    }
+}
+
+async fn run(config: EmulatorConfig, what: &str) -> anyhow::Result<ExitCode> {
+    let emulator = Emulator::start(config).await?;
+    let url = format!("http://{}/2015-03-31/functions/function/invocations", emulator.invoke_addr());
+    println!("lambda-wasm: {what}");
+    println!("lambda-wasm: invoke URL: {url}");
+    println!("lambda-wasm: try `curl -d '{{}}' {url}`; Ctrl-C stops");
+    tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+    emulator.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The `bootstrap` installed next to this executable.
+fn default_bootstrap() -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe().context("finding lambda-wasm's own path")?;
+    let bootstrap = exe.with_file_name("bootstrap");
+    if !bootstrap.is_file() {
+        bail!("no bootstrap next to {} (build it with `cargo build -p lambda-wasm-host`, or pass --bootstrap)", exe.display());
+    }
+    Ok(bootstrap)
+}

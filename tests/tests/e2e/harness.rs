@@ -1,0 +1,192 @@
+//! Starting a function (emulator + real bootstrap + component) and invoking it, with every wait bounded.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use lambda_wasm_emulator::{Emulator, EmulatorConfig};
+use lambda_wasm_tests::Guest;
+
+/// The longest any single invocation may take in a test before it counts as hung.
+pub const INVOKE_LIMIT: Duration = Duration::from_secs(60);
+
+/// A binary of this workspace, built next to the test executable's `deps/` folder.
+pub fn workspace_binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_default();
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let path = dir.join(name);
+    assert!(
+        path.is_file(),
+        "{} is missing: build the workspace's binaries first (`make test` does)",
+        path.display()
+    );
+    path
+}
+
+/// What the invoke endpoint answered.
+#[derive(Debug)]
+pub struct Answer {
+    /// HTTP status.
+    pub status: u16,
+    /// `X-Amz-Function-Error`, when the function failed.
+    pub function_error: Option<String>,
+    /// The body, byte for byte.
+    pub body: Bytes,
+}
+
+impl Answer {
+    /// The body as JSON (`Null` when it is not JSON).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or_default()
+    }
+
+    /// Asserts a function error of `error_type` and returns its JSON body.
+    pub fn expect_error(&self, error_type: &str) -> serde_json::Value {
+        let body = self.json();
+        assert_eq!(self.status, 200, "{self:?}");
+        assert_eq!(self.function_error.as_deref(), Some("Unhandled"), "{self:?}");
+        assert_eq!(body["errorType"], error_type, "{body}");
+        body
+    }
+
+    /// Asserts a success and returns its JSON body.
+    pub fn expect_ok(&self) -> serde_json::Value {
+        assert_eq!(
+            (self.status, self.function_error.as_deref()),
+            (200, None),
+            "{self:?}"
+        );
+        self.json()
+    }
+}
+
+/// A function served by the emulator with the real bootstrap.
+pub struct Function {
+    emulator: Emulator,
+    logs: Arc<Mutex<Vec<String>>>,
+    client: Client<HttpConnector, Full<Bytes>>,
+}
+
+impl Function {
+    /// Serves `guest` with default settings.
+    pub async fn start(guest: Guest) -> Self {
+        Self::with(Path::new(guest.path), &[], Duration::from_secs(60)).await
+    }
+
+    /// Serves the component at `component` with extra environment variables and a function timeout.
+    pub async fn with(component: &Path, env: &[(&str, &str)], timeout: Duration) -> Self {
+        let task_root = component.parent().map(Path::to_path_buf).unwrap_or_default();
+        let handler = component
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut vars = vec![
+            ("LAMBDA_TASK_ROOT".to_owned(), task_root.display().to_string()),
+            ("_HANDLER".to_owned(), handler),
+        ];
+        vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        Self::command(
+            vec![workspace_binary("bootstrap").into_os_string()],
+            vars,
+            timeout,
+        )
+        .await
+    }
+
+    /// Serves any bootstrap command.
+    pub async fn command(
+        command: Vec<std::ffi::OsString>,
+        env: Vec<(String, String)>,
+        timeout: Duration,
+    ) -> Self {
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let sink_logs = logs.clone();
+        let config = EmulatorConfig {
+            command,
+            env,
+            timeout,
+            invoke_addr: "127.0.0.1:0".parse().unwrap_or_else(|_| unreachable!()),
+            log_sink: Arc::new(move |line: &str| {
+                println!("{line}");
+                sink_logs
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(line.to_owned());
+            }),
+            ..EmulatorConfig::default()
+        };
+        let emulator = tokio::time::timeout(INVOKE_LIMIT, Emulator::start(config))
+            .await
+            .unwrap_or_else(|_| panic!("the emulator did not start"))
+            .unwrap_or_else(|e| panic!("the emulator did not start: {e:#}"));
+        Self {
+            emulator,
+            logs,
+            client: Client::builder(TokioExecutor::new()).build_http(),
+        }
+    }
+
+    /// Sends one event and waits (bounded) for the answer.
+    pub async fn invoke(&self, event: impl Into<Bytes>) -> Answer {
+        let url = format!(
+            "http://{}/2015-03-31/functions/function/invocations",
+            self.emulator.invoke_addr()
+        );
+        let request = hyper::Request::post(url)
+            .body(Full::new(event.into()))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let call = async {
+            let response = self
+                .client
+                .request(request)
+                .await
+                .unwrap_or_else(|e| panic!("invoke failed: {e}"));
+            let status = response.status().as_u16();
+            let function_error = response
+                .headers()
+                .get("x-amz-function-error")
+                .map(|v| v.to_str().unwrap_or_default().to_owned());
+            let body = response
+                .into_body()
+                .collect()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .to_bytes();
+            Answer {
+                status,
+                function_error,
+                body,
+            }
+        };
+        tokio::time::timeout(INVOKE_LIMIT, call)
+            .await
+            .unwrap_or_else(|_| panic!("no answer within {INVOKE_LIMIT:?}"))
+    }
+
+    /// Sends a JSON event.
+    pub async fn invoke_json(&self, event: serde_json::Value) -> Answer {
+        self.invoke(event.to_string()).await
+    }
+
+    /// Every log line so far (bootstrap output and the emulator's START/END/REPORT).
+    pub fn logs(&self) -> Vec<String> {
+        self.logs.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// How many times the bootstrap finished INIT (its "ready" log line).
+    pub fn inits(&self) -> usize {
+        self.logs()
+            .iter()
+            .filter(|l| l.contains("lambda-wasm bootstrap ready"))
+            .count()
+    }
+}

@@ -1,0 +1,14 @@
+//! End-to-end tests: each starts the emulator on port 0, which spawns the real `bootstrap` process, and drives
+//! it over HTTP with guest components built from source.
+#![allow(
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a test fails by panicking"
+)]
+
+mod cli;
+mod errors;
+mod harness;
+mod init;
+mod invoke;
