@@ -114,13 +114,13 @@ mod tests {
         );
         let inv = inv.map(|i| {
             (
+                i.time_left(),
                 i.request_id,
                 i.deadline_from_header,
                 i.xray_trace_id,
-                i.time_left(),
             )
         });
-        let (id, from_header, trace, left) = inv.unwrap_or_default();
+        let (left, id, from_header, trace) = inv.unwrap_or_default();
         assert_eq!((id.as_str(), from_header, trace), ("abc", false, None));
         assert!(
             left > Duration::from_secs(8) && left <= Duration::from_secs(9),
