@@ -1,0 +1,248 @@
+//! The Runtime API (`/2018-06-01/runtime/...`) the bootstrap talks to. Every route is listed in
+//! [`routes`]; status codes and headers follow `RUNTIME-API.md`.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use hyper::body::Incoming;
+use hyper::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use hyper::{Method, Request, Response, StatusCode};
+
+use crate::config::MAX_RESPONSE_BYTES;
+use crate::error::{ApiError, is_valid_error_type};
+use crate::invocation::Answer;
+use crate::sandbox::{HandOut, Sandbox};
+use crate::server::{Body, BodyError, error_response, json, read_body, respond};
+
+/// The API version prefix of every route.
+const PREFIX: &str = "/2018-06-01/runtime/";
+
+/// The request id of the invocation (on `/next`).
+pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("lambda-runtime-aws-request-id");
+/// The invocation's deadline, in Unix epoch milliseconds (on `/next`).
+pub(crate) const DEADLINE_MS: HeaderName = HeaderName::from_static("lambda-runtime-deadline-ms");
+/// The ARN of the invoked function (on `/next`).
+pub(crate) const INVOKED_FUNCTION_ARN: HeaderName =
+    HeaderName::from_static("lambda-runtime-invoked-function-arn");
+/// The X-Ray trace header (on `/next`).
+pub(crate) const TRACE_ID: HeaderName = HeaderName::from_static("lambda-runtime-trace-id");
+/// The caller's client context, JSON (on `/next`, only when the caller sent one).
+pub(crate) const CLIENT_CONTEXT: HeaderName = HeaderName::from_static("lambda-runtime-client-context");
+/// The error's `Category.Reason` (on `/error` and `/init/error`).
+pub(crate) const FUNCTION_ERROR_TYPE: HeaderName =
+    HeaderName::from_static("lambda-runtime-function-error-type");
+/// `streaming` for a streamed response (on `/response`).
+pub(crate) const RESPONSE_MODE: HeaderName = HeaderName::from_static("lambda-runtime-function-response-mode");
+
+/// What the Runtime API can be asked.
+enum Route<'a> {
+    /// `GET /runtime/invocation/next`.
+    Next,
+    /// `POST /runtime/invocation/{id}/response`.
+    Response(&'a str),
+    /// `POST /runtime/invocation/{id}/error`.
+    Error(&'a str),
+    /// `POST /runtime/init/error`.
+    InitError,
+}
+
+/// Maps a method and path to its route: the whole Runtime API in one place.
+fn route<'a>(method: &Method, path: &'a str) -> Option<Route<'a>> {
+    let rest = path.strip_prefix(PREFIX)?;
+    if *method == Method::GET && rest == "invocation/next" {
+        return Some(Route::Next);
+    }
+    if *method != Method::POST {
+        return None;
+    }
+    if rest == "init/error" {
+        return Some(Route::InitError);
+    }
+    let (id, action) = rest.strip_prefix("invocation/")?.split_once('/')?;
+    if id.is_empty() {
+        return None;
+    }
+    match action {
+        "response" => Some(Route::Response(id)),
+        "error" => Some(Route::Error(id)),
+        _ => None,
+    }
+}
+
+/// Answers one Runtime API request.
+pub(crate) async fn routes(sandbox: Arc<Sandbox>, request: Request<Incoming>) -> Response<Body> {
+    let (parts, body) = request.into_parts();
+    let result = match route(&parts.method, parts.uri.path()) {
+        Some(Route::Next) => next(&sandbox).await,
+        Some(Route::Response(id)) => response(&sandbox, id, &parts.headers, body).await,
+        Some(Route::Error(id)) => error(&sandbox, id, &parts.headers, body).await,
+        Some(Route::InitError) => init_error(&sandbox, &parts.headers, body).await,
+        None => Err(ApiError::NotFound(format!(
+            "{} {}",
+            parts.method,
+            parts.uri.path()
+        ))),
+    };
+    result.unwrap_or_else(|error| error_response(&error))
+}
+
+/// `GET /next`: long-polls (no timeout) until an invocation is queued, then hands it out.
+async fn next(sandbox: &Sandbox) -> Result<Response<Body>, ApiError> {
+    // The generation at arrival: a poller left over from a replaced bootstrap must not take an event.
+    let generation = sandbox.generation();
+    let HandOut {
+        invocation,
+        deadline_ms,
+    } = sandbox.next(generation).await?;
+    let mut response = respond(
+        StatusCode::OK,
+        HeaderValue::from_static("application/json"),
+        invocation.event,
+    );
+    let headers = response.headers_mut();
+    // A UUID, digits and an ARN made of the function name are valid header values; a name that is not
+    // (a control character in it) leaves the header out rather than failing the invocation.
+    insert(
+        headers,
+        REQUEST_ID,
+        HeaderValue::from_str(&invocation.request_id).ok(),
+    );
+    insert(headers, DEADLINE_MS, Some(HeaderValue::from(deadline_ms)));
+    insert(
+        headers,
+        INVOKED_FUNCTION_ARN,
+        HeaderValue::from_str(&sandbox.settings.function_arn).ok(),
+    );
+    insert(headers, TRACE_ID, Some(invocation.trace_id));
+    insert(headers, CLIENT_CONTEXT, invocation.client_context);
+    Ok(response)
+}
+
+/// Adds a header when there is a value.
+fn insert(headers: &mut HeaderMap, name: HeaderName, value: Option<HeaderValue>) {
+    if let Some(value) = value {
+        headers.insert(name, value);
+    }
+}
+
+/// `POST /{id}/response`: the function's result.
+async fn response(
+    sandbox: &Sandbox,
+    id: &str,
+    headers: &HeaderMap,
+    body: Incoming,
+) -> Result<Response<Body>, ApiError> {
+    response_mode(headers)?;
+    sandbox.check_answerable(id)?;
+    let content_type = headers.get(CONTENT_TYPE).cloned();
+    match read_body(headers, body, MAX_RESPONSE_BYTES).await {
+        Ok(body) => sandbox
+            .answer(id, Answer::Response { body, content_type })
+            .map(|()| accepted()),
+        Err(BodyError::TooLarge) => {
+            // The caller learns it as Function.ResponseSizeTooLarge; a later /error gets 403.
+            let _ = sandbox.answer(id, Answer::TooLarge);
+            Err(ApiError::ResponseTooLarge)
+        }
+        Err(BodyError::Broken(reason)) => Err(ApiError::BadBody(reason)),
+    }
+}
+
+/// The one place response modes are decided: buffered (no header) is served; `streaming` is refused
+/// until it is implemented; anything else is invalid.
+fn response_mode(headers: &HeaderMap) -> Result<(), ApiError> {
+    match headers.get(RESPONSE_MODE) {
+        None => Ok(()),
+        Some(mode) if mode.as_bytes() == b"streaming" => Err(ApiError::StreamingNotSupported),
+        Some(mode) => Err(ApiError::InvalidResponseMode(
+            String::from_utf8_lossy(mode.as_bytes()).into_owned(),
+        )),
+    }
+}
+
+/// `POST /{id}/error`: a function or runtime error, passed to the caller as posted.
+async fn error(
+    sandbox: &Sandbox,
+    id: &str,
+    headers: &HeaderMap,
+    body: Incoming,
+) -> Result<Response<Body>, ApiError> {
+    sandbox.check_answerable(id)?;
+    let answer = read_error(headers, body).await?;
+    sandbox.answer(id, answer).map(|()| accepted())
+}
+
+/// `POST /init/error`: init failed; the waiting caller gets the posted error.
+async fn init_error(
+    sandbox: &Sandbox,
+    headers: &HeaderMap,
+    body: Incoming,
+) -> Result<Response<Body>, ApiError> {
+    let answer = read_error(headers, body).await?;
+    sandbox.init_error(answer).map(|()| accepted())
+}
+
+/// Reads an error body and its `Lambda-Runtime-Function-Error-Type`.
+async fn read_error(headers: &HeaderMap, body: Incoming) -> Result<Answer, ApiError> {
+    let error_type = headers
+        .get(FUNCTION_ERROR_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .filter(|name| is_valid_error_type(name))
+        .unwrap_or("Runtime.Unknown")
+        .to_owned();
+    match read_body(headers, body, MAX_RESPONSE_BYTES).await {
+        Ok(body) => Ok(Answer::Error { body, error_type }),
+        Err(BodyError::TooLarge) => Err(ApiError::ResponseTooLarge),
+        Err(BodyError::Broken(reason)) => Err(ApiError::BadBody(reason)),
+    }
+}
+
+/// 202 `{"status":"OK"}`.
+fn accepted() -> Response<Body> {
+    json(StatusCode::ACCEPTED, Bytes::from_static(br#"{"status":"OK"}"#))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routing() {
+        let route_of = |method: Method, path: &str| match route(&method, path) {
+            Some(Route::Next) => "next".to_owned(),
+            Some(Route::Response(id)) => format!("response {id}"),
+            Some(Route::Error(id)) => format!("error {id}"),
+            Some(Route::InitError) => "init".to_owned(),
+            None => "none".to_owned(),
+        };
+        assert_eq!(
+            route_of(Method::GET, "/2018-06-01/runtime/invocation/next"),
+            "next"
+        );
+        assert_eq!(
+            route_of(Method::POST, "/2018-06-01/runtime/invocation/abc/response"),
+            "response abc"
+        );
+        assert_eq!(
+            route_of(Method::POST, "/2018-06-01/runtime/invocation/abc/error"),
+            "error abc"
+        );
+        assert_eq!(route_of(Method::POST, "/2018-06-01/runtime/init/error"), "init");
+        assert_eq!(
+            route_of(Method::POST, "/2018-06-01/runtime/invocation/next"),
+            "none"
+        );
+        assert_eq!(
+            route_of(Method::POST, "/2018-06-01/runtime/invocation//response"),
+            "none"
+        );
+        assert_eq!(
+            route_of(Method::POST, "/2018-06-01/runtime/invocation/a/b/response"),
+            "none"
+        );
+        assert_eq!(
+            route_of(Method::GET, "/2018-06-01/runtime/invocation/abc/response"),
+            "none"
+        );
+    }
+}

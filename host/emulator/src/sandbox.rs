@@ -1,0 +1,341 @@
+//! The execution environment both APIs share: which bootstrap runs (and whether it is still in its init
+//! phase), the invocation waiting for `/next`, the one handed out, and the ids already finished.
+//!
+//! All state sits behind one short-lived lock that is never held across an `.await`; waiting is done with
+//! [`Notify`] (for `/next` pollers) and a channel per invocation (for its driver, see `invocation.rs`).
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::{Notify, mpsc};
+use tokio::time::Instant;
+
+use crate::config::INIT_TIMEOUT;
+use crate::error::ApiError;
+use crate::invocation::{Answer, Event, Queued};
+use crate::settings::Settings;
+use crate::supervisor::{ExitWatch, Process};
+
+/// How many finished request ids are remembered, so that a late answer gets 403 (not 400).
+const FINISHED_MEMORY: usize = 64;
+
+/// The shared execution environment.
+pub(crate) struct Sandbox {
+    /// The checked configuration.
+    pub(crate) settings: Settings,
+    /// The Runtime API address given to the bootstrap.
+    runtime_api: SocketAddr,
+    /// Everything that changes; see [`State`].
+    state: Mutex<State>,
+    /// Wakes `/next` pollers: an invocation was queued, or the bootstrap was replaced.
+    changed: Notify,
+    /// Serializes invocations, in arrival order (tokio's mutex is fair), as RIE does.
+    pub(crate) turn: tokio::sync::Mutex<()>,
+}
+
+/// The mutable part of the [`Sandbox`].
+#[derive(Default)]
+struct State {
+    /// Bumped at every spawn: a `/next` poller from an older bootstrap is stale and is told to exit.
+    generation: u64,
+    /// The current bootstrap, if one was spawned.
+    runtime: Option<Runtime>,
+    /// The invocation waiting to be handed out by `/next`.
+    pending: Option<Queued>,
+    /// The request id handed out and not answered yet.
+    current: Option<String>,
+    /// The invocation being driven, and where to tell its driver what happened.
+    driver: Option<(String, mpsc::UnboundedSender<Event>)>,
+    /// Recently finished request ids, oldest first.
+    finished: VecDeque<String>,
+}
+
+/// One spawned bootstrap.
+struct Runtime {
+    /// The process.
+    process: Process,
+    /// When it was spawned: the init phase is timed from here.
+    spawned_at: Instant,
+    /// How long its init phase took (spawn to first `/next`); `None` while it is initializing.
+    init_took: Option<Duration>,
+    /// It posted `/init/error` or was killed: the next invocation spawns a new one.
+    doomed: bool,
+    /// Whether it already served an invocation (the first one's REPORT carries `Init Duration`).
+    served: bool,
+}
+
+/// What the driver of an invocation learns when it queues it.
+pub(crate) struct Begun {
+    /// The bootstrap generation that will serve it.
+    pub(crate) generation: u64,
+    /// Resolves when that bootstrap ends.
+    pub(crate) exit: ExitWatch,
+    /// The init deadline, when the bootstrap is still initializing.
+    pub(crate) init_deadline: Option<Instant>,
+    /// Whether this is the bootstrap's first invocation (for `Init Duration`).
+    pub(crate) first: bool,
+}
+
+/// An invocation handed out to a `/next` poller.
+pub(crate) struct HandOut {
+    /// The invocation.
+    pub(crate) invocation: Queued,
+    /// `Lambda-Runtime-Deadline-Ms`: Unix epoch milliseconds.
+    pub(crate) deadline_ms: u64,
+}
+
+impl Sandbox {
+    /// An environment with no bootstrap yet.
+    pub(crate) fn new(settings: Settings, runtime_api: SocketAddr) -> Self {
+        Self {
+            settings,
+            runtime_api,
+            state: Mutex::new(State::default()),
+            changed: Notify::new(),
+            turn: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// The state; a poisoned lock is taken over (every update leaves the state consistent).
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Queues `invocation` for `/next`, spawning a bootstrap first if none is usable.
+    pub(crate) fn begin(
+        &self,
+        invocation: Queued,
+        events: mpsc::UnboundedSender<Event>,
+    ) -> std::io::Result<Begun> {
+        let mut state = self.state();
+        let usable = state
+            .runtime
+            .as_ref()
+            .is_some_and(|runtime| !runtime.doomed && !runtime.process.has_exited());
+        if !usable {
+            // Dropping the old process kills it, if it still runs.
+            state.runtime = None;
+            let settings = &self.settings;
+            let process = Process::spawn(
+                &settings.command,
+                settings.bootstrap_env(self.runtime_api),
+                settings.working_dir.as_deref(),
+                &settings.log_sink,
+            )?;
+            state.generation += 1;
+            state.runtime = Some(Runtime {
+                process,
+                spawned_at: Instant::now(),
+                init_took: None,
+                doomed: false,
+                served: false,
+            });
+        }
+        let generation = state.generation;
+        let Some(runtime) = state.runtime.as_mut() else {
+            return Err(std::io::Error::other("no bootstrap after spawning one"));
+        };
+        let first = !runtime.served;
+        runtime.served = true;
+        let init_deadline = runtime
+            .init_took
+            .is_none()
+            .then(|| later(runtime.spawned_at, INIT_TIMEOUT));
+        let exit = runtime.process.exit_watch();
+        state.driver = Some((invocation.request_id.clone(), events));
+        state.pending = Some(invocation);
+        drop(state);
+        self.changed.notify_waiters();
+        Ok(Begun {
+            generation,
+            exit,
+            init_deadline,
+            first,
+        })
+    }
+
+    /// The current bootstrap generation (a `/next` poller remembers it on arrival).
+    pub(crate) fn generation(&self) -> u64 {
+        self.state().generation
+    }
+
+    /// Waits for an invocation for a `/next` poller that arrived during `generation`.
+    pub(crate) async fn next(&self, generation: u64) -> Result<HandOut, ApiError> {
+        loop {
+            let notified = self.changed.notified();
+            tokio::pin!(notified);
+            // Registered before looking, so a notification between the look and the wait is not lost.
+            notified.as_mut().enable();
+            if let Some(hand_out) = self.try_hand_out(generation)? {
+                return Ok(hand_out);
+            }
+            notified.await;
+        }
+    }
+
+    /// Hands out the pending invocation, if any; the first `/next` of a bootstrap ends its init phase.
+    fn try_hand_out(&self, generation: u64) -> Result<Option<HandOut>, ApiError> {
+        let mut state = self.state();
+        if state.generation != generation {
+            return Err(ApiError::StaleRuntime);
+        }
+        if let Some(runtime) = state.runtime.as_mut()
+            && runtime.init_took.is_none()
+        {
+            runtime.init_took = Some(runtime.spawned_at.elapsed());
+        }
+        if state.runtime.as_ref().is_none_or(|runtime| runtime.doomed) {
+            // A bootstrap that failed its init gets nothing more; it is replaced on the next invoke.
+            return Ok(None);
+        }
+        let Some(invocation) = state.pending.take() else {
+            return Ok(None);
+        };
+        let now = Instant::now();
+        let deadline = later(now, self.settings.timeout);
+        let deadline_ms = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|since| since.saturating_add(self.settings.timeout).as_millis())
+            .map(|millis| u64::try_from(millis).unwrap_or(u64::MAX))
+            .unwrap_or(0);
+        state.current = Some(invocation.request_id.clone());
+        if let Some((id, events)) = &state.driver
+            && *id == invocation.request_id
+        {
+            let _ = events.send(Event::HandedOut { at: now, deadline });
+        }
+        Ok(Some(HandOut {
+            invocation,
+            deadline_ms,
+        }))
+    }
+
+    /// Checks that `request_id` may still be answered: 400 if unknown, 403 if already finished.
+    pub(crate) fn check_answerable(&self, request_id: &str) -> Result<(), ApiError> {
+        check_answerable(&self.state(), request_id)
+    }
+
+    /// Records the answer to `request_id` and passes it to its driver.
+    pub(crate) fn answer(&self, request_id: &str, answer: Answer) -> Result<(), ApiError> {
+        let mut state = self.state();
+        check_answerable(&state, request_id)?;
+        state.current = None;
+        remember_finished(&mut state, request_id);
+        if let Some((id, events)) = &state.driver
+            && id == request_id
+        {
+            let _ = events.send(Event::Answered(answer));
+        }
+        Ok(())
+    }
+
+    /// Records an `/init/error`: allowed once, during the init phase. The bootstrap is doomed.
+    pub(crate) fn init_error(&self, answer: Answer) -> Result<(), ApiError> {
+        let mut state = self.state();
+        let in_init = |runtime: &&mut Runtime| runtime.init_took.is_none() && !runtime.doomed;
+        let Some(runtime) = state.runtime.as_mut().filter(in_init) else {
+            return Err(ApiError::InvalidStateTransition(
+                "not in the init phase, or init error already posted",
+            ));
+        };
+        runtime.doomed = true;
+        if let Some((_, events)) = &state.driver {
+            let _ = events.send(Event::InitError(answer));
+        }
+        Ok(())
+    }
+
+    /// Kills the bootstrap of `generation` (at a deadline); the next invocation spawns a new one.
+    pub(crate) fn kill(&self, generation: u64) {
+        let mut state = self.state();
+        if state.generation == generation
+            && let Some(runtime) = state.runtime.as_mut()
+        {
+            runtime.doomed = true;
+            runtime.process.kill();
+        }
+    }
+
+    /// Forgets `request_id` as pending, current or driven; a late answer to it then gets 403.
+    pub(crate) fn finish(&self, request_id: &str) {
+        let mut state = self.state();
+        if state
+            .pending
+            .as_ref()
+            .is_some_and(|pending| pending.request_id == request_id)
+        {
+            state.pending = None;
+        }
+        if state.driver.as_ref().is_some_and(|(id, _)| id == request_id) {
+            state.driver = None;
+        }
+        if state.current.as_deref() == Some(request_id) {
+            state.current = None;
+            remember_finished(&mut state, request_id);
+        }
+    }
+
+    /// The init duration of the bootstrap of `generation`: until its first `/next`, or until now.
+    pub(crate) fn init_duration(&self, generation: u64) -> Option<Duration> {
+        let state = self.state();
+        let runtime = state
+            .runtime
+            .as_ref()
+            .filter(|_| state.generation == generation)?;
+        Some(runtime.init_took.unwrap_or_else(|| runtime.spawned_at.elapsed()))
+    }
+
+    /// The process id of the bootstrap of `generation`.
+    pub(crate) fn pid(&self, generation: u64) -> Option<u32> {
+        let state = self.state();
+        state
+            .runtime
+            .as_ref()
+            .filter(|_| state.generation == generation)?
+            .process
+            .pid()
+    }
+
+    /// Kills the bootstrap, if any, and wakes every poller; returns a handle to wait for its end.
+    pub(crate) fn stop(&self) -> Option<ExitWatch> {
+        let mut state = self.state();
+        let mut runtime = state.runtime.take()?;
+        state.generation += 1;
+        drop(state);
+        self.changed.notify_waiters();
+        runtime.process.kill();
+        Some(runtime.process.exit_watch())
+    }
+}
+
+/// `from + by`, or as far as the clock goes: a huge configured timeout must not overflow (and panic).
+pub(crate) fn later(from: Instant, by: Duration) -> Instant {
+    /// Far enough to be "never" for an emulator, near enough for any clock to represent.
+    const FAR: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+    from.checked_add(by)
+        .or_else(|| from.checked_add(FAR))
+        .unwrap_or(from)
+}
+
+/// See [`Sandbox::check_answerable`].
+fn check_answerable(state: &State, request_id: &str) -> Result<(), ApiError> {
+    if state.current.as_deref() == Some(request_id) {
+        Ok(())
+    } else if state.finished.iter().any(|id| id == request_id) {
+        Err(ApiError::InvalidStateTransition(
+            "this invocation was already answered or has ended",
+        ))
+    } else {
+        Err(ApiError::UnknownRequestId(request_id.to_owned()))
+    }
+}
+
+/// Adds `request_id` to the bounded list of finished ids.
+fn remember_finished(state: &mut State, request_id: &str) {
+    if state.finished.len() >= FINISHED_MEMORY {
+        state.finished.pop_front();
+    }
+    state.finished.push_back(request_id.to_owned());
+}
