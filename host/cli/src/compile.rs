@@ -23,7 +23,7 @@ pub fn compile(args: CompileArgs) -> anyhow::Result<ExitCode> {
     let engine = lambda_wasm_host::engine::new()?;
     let artifact = engine
         .precompile_component(&bytes)
-        .with_context(|| format!("compiling {}", args.input.display()))?;
+        .map_err(|e| anyhow::anyhow!("compiling {}: {e:#}", args.input.display()))?;
     std::fs::write(&args.output, &artifact).with_context(|| format!("writing {}", args.output.display()))?;
     println!(
         "compiled {} ({} bytes) -> {} ({} bytes) in {:.2?}",

@@ -31,19 +31,32 @@ pub async fn invoke(args: InvokeArgs) -> anyhow::Result<ExitCode> {
         (None, Some(file)) => std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?,
         (None, None) => {
             let mut event = Vec::new();
-            std::io::stdin().read_to_end(&mut event).context("reading the event from stdin")?;
+            std::io::stdin()
+                .read_to_end(&mut event)
+                .context("reading the event from stdin")?;
             event
         }
     };
-    let url = format!("http://127.0.0.1:{}/2015-03-31/functions/function/invocations", args.port);
+    let url = format!(
+        "http://127.0.0.1:{}/2015-03-31/functions/function/invocations",
+        args.port
+    );
     let request = hyper::Request::post(&url)
         .header("content-type", "application/json")
         .body(Full::new(Bytes::from(event)))?;
     let client = Client::builder(TokioExecutor::new()).build_http();
-    let response = client.request(request).await.with_context(|| format!("POST {url}"))?;
+    let response = client
+        .request(request)
+        .await
+        .with_context(|| format!("POST {url}"))?;
     let failed = response.headers().contains_key("x-amz-function-error");
     let status = response.status();
-    let body = response.into_body().collect().await.context("reading the response")?.to_bytes();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .context("reading the response")?
+        .to_bytes();
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(&body)?;
     stdout.write_all(b"\n")?;
@@ -52,5 +65,9 @@ pub async fn invoke(args: InvokeArgs) -> anyhow::Result<ExitCode> {
         eprintln!("lambda-wasm: the emulator answered {status}");
         return Ok(ExitCode::FAILURE);
     }
-    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }

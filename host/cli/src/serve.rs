@@ -71,7 +71,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         None => default_bootstrap()?,
     };
     let task_root = component.parent().map(Path::to_path_buf).unwrap_or_default();
-    let handler = component.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let handler = component
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut env = vec![
         ("LAMBDA_TASK_ROOT".to_owned(), task_root.display().to_string()),
         ("_HANDLER".to_owned(), handler),
@@ -85,11 +88,21 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
 /// Runs any bootstrap command behind the emulator.
 pub async fn emulate(args: EmulateArgs) -> anyhow::Result<ExitCode> {
     let env = args.emulator.env.clone();
-    let what = format!("emulating {}", args.command.first().map(|c| c.to_string_lossy()).unwrap_or_default());
+    let what = format!(
+        "emulating {}",
+        args.command
+            .first()
+            .map(|c| c.to_string_lossy())
+            .unwrap_or_default()
+    );
     run(emulator_config(&args.emulator, args.command, env), &what).await
 }
 
-fn emulator_config(args: &EmulatorArgs, command: Vec<OsString>, env: Vec<(String, String)>) -> EmulatorConfig {
+fn emulator_config(
+    args: &EmulatorArgs,
+    command: Vec<OsString>,
+    env: Vec<(String, String)>,
+) -> EmulatorConfig {
     EmulatorConfig {
         command,
         env,
@@ -103,7 +116,10 @@ fn emulator_config(args: &EmulatorArgs, command: Vec<OsString>, env: Vec<(String
 
 async fn run(config: EmulatorConfig, what: &str) -> anyhow::Result<ExitCode> {
     let emulator = Emulator::start(config).await?;
-    let url = format!("http://{}/2015-03-31/functions/function/invocations", emulator.invoke_addr());
+    let url = format!(
+        "http://{}/2015-03-31/functions/function/invocations",
+        emulator.invoke_addr()
+    );
     println!("lambda-wasm: {what}");
     println!("lambda-wasm: invoke URL: {url}");
     println!("lambda-wasm: try `curl -d '{{}}' {url}`; Ctrl-C stops");
@@ -117,7 +133,10 @@ fn default_bootstrap() -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe().context("finding lambda-wasm's own path")?;
     let bootstrap = exe.with_file_name("bootstrap");
     if !bootstrap.is_file() {
-        bail!("no bootstrap next to {} (build it with `cargo build -p lambda-wasm-host`, or pass --bootstrap)", exe.display());
+        bail!(
+            "no bootstrap next to {} (build it with `cargo build -p lambda-wasm-host`, or pass --bootstrap)",
+            exe.display()
+        );
     }
     Ok(bootstrap)
 }

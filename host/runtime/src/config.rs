@@ -67,6 +67,9 @@ pub struct Config {
     pub function_name: String,
     /// `AWS_LAMBDA_FUNCTION_VERSION`, for log lines.
     pub function_version: String,
+    /// The cap on the guest's linear memories, in bytes: `LAMBDA_WASM_MEMORY_LIMIT_MB` when set, else the
+    /// function's memory minus [`HOST_SHARE_MB`] for the host itself.
+    pub memory_limit: usize,
     /// `LAMBDA_WASM_TIMEOUT_MARGIN_MS` (default 50): the guest is stopped this long before Lambda's deadline,
     /// so the host can still report a clean timeout.
     pub timeout_margin: Duration,
@@ -82,6 +85,11 @@ pub struct Config {
     /// The variables the guest sees (the function's own and Lambda's non-secret metadata).
     pub guest_env: Vec<(String, String)>,
 }
+
+/// Memory the host keeps for itself out of the function's (its RSS is about 10-20 MB; the rest is headroom).
+pub const HOST_SHARE_MB: u64 = 32;
+/// The guest gets at least this much, even in the smallest function.
+const MIN_GUEST_MB: u64 = 16;
 
 /// Variables the guest never sees unless the function opts in.
 const CREDENTIAL_VARS: [&str; 3] = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
@@ -127,6 +135,20 @@ impl Config {
                 "a whole number of MB, 1 to 10240",
             ));
         }
+        let default_limit = memory_mb.saturating_sub(HOST_SHARE_MB).max(MIN_GUEST_MB);
+        let limit_mb = parse(
+            get,
+            "LAMBDA_WASM_MEMORY_LIMIT_MB",
+            default_limit,
+            "a whole number of MB, 1 or more",
+        )?;
+        if limit_mb == 0 {
+            return Err(invalid(
+                "LAMBDA_WASM_MEMORY_LIMIT_MB",
+                "0",
+                "a whole number of MB, 1 or more",
+            ));
+        }
         let margin_ms = parse(
             get,
             "LAMBDA_WASM_TIMEOUT_MARGIN_MS",
@@ -170,6 +192,7 @@ impl Config {
             component_path: task_root.join(handler.trim()),
             task_root,
             memory_mb,
+            memory_limit: usize::try_from(limit_mb.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX),
             function_name: get("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_default().to_owned(),
             function_version: get("AWS_LAMBDA_FUNCTION_VERSION").unwrap_or("$LATEST").to_owned(),
             timeout_margin: Duration::from_millis(margin_ms),

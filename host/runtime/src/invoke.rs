@@ -83,6 +83,7 @@ impl Worker {
 
     async fn instantiate(&self) -> anyhow::Result<Instance> {
         let mut store = Store::new(&self.engine, HostState::new(&self.config, &self.logger)?);
+        store.limiter(|state| &mut state.limits);
         // Epochs only count while wasm runs; the callback turns the wall-clock deadline into an interrupt.
         store.epoch_deadline_callback(|store| {
             let stop = store.data().stop_at.is_some_and(|at| Instant::now() >= at);
@@ -149,7 +150,9 @@ impl Worker {
                 error.stack_trace,
             )),
             Err(trap) => {
-                let report = trap_report(&trap, store.data_mut().panic_message.take(), budget);
+                let state = store.data_mut();
+                let out_of_memory = state.limits.refused.then_some(self.config.memory_limit);
+                let report = trap_report(&trap, state.panic_message.take(), out_of_memory, budget);
                 self.logger.log(
                     Level::Error,
                     &format!("{}: {}", report.error_type, report.error_message),
@@ -166,11 +169,24 @@ impl Worker {
 }
 
 /// Maps a failed call to the error table: timeout, panic (with the guest's message), or another trap.
-fn trap_report(error: &wasmtime::Error, panic_message: Option<String>, budget: Duration) -> ErrorReport {
+fn trap_report(
+    error: &wasmtime::Error,
+    panic_message: Option<String>,
+    out_of_memory: Option<usize>,
+    budget: Duration,
+) -> ErrorReport {
     let trace: Vec<String> = error
         .downcast_ref::<WasmBacktrace>()
         .map(|backtrace| backtrace.frames().iter().map(frame_text).collect())
         .unwrap_or_default();
+    if let Some(cap) = out_of_memory {
+        let message = format!(
+            "the guest ran out of memory: its cap is {} MiB (AWS_LAMBDA_FUNCTION_MEMORY_SIZE minus the host's share, \
+             or LAMBDA_WASM_MEMORY_LIMIT_MB)",
+            cap / (1024 * 1024)
+        );
+        return ErrorReport::new("Runtime.OutOfMemory", message, trace);
+    }
     match (error.downcast_ref::<Trap>(), panic_message) {
         (Some(Trap::Interrupt), _) => ErrorReport::new(
             "Sandbox.Timeout",

@@ -13,7 +13,7 @@
 //! - `engine`: the one wasmtime settings function, shared with `lambda-wasm compile`;
 //! - `loader`: load, link, pre-instantiate;
 //! - `bindings`: the only `bindgen!`;
-//! - `state`: the store's data, the sandbox policy and the `runtime` imports;
+//! - `state`: the store's data, the sandbox policy and the `runtime` imports; `limits`: the memory cap;
 //! - `invoke`: one invocation; `error`: what Lambda sees; `logging`: the function's log.
 
 pub mod bindings;
@@ -21,6 +21,7 @@ pub mod config;
 pub mod engine;
 pub mod error;
 pub mod invoke;
+pub mod limits;
 pub mod loader;
 pub mod logging;
 pub mod runtime_api;

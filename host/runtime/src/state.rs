@@ -9,6 +9,7 @@ use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use crate::bindings::lambda::handler::{runtime, types};
 use crate::config::Config;
 use crate::error::truncate;
+use crate::limits::MemoryCap;
 use crate::logging::{GuestOutput, Level, Logger};
 
 /// Longest panic message kept, in bytes.
@@ -28,6 +29,8 @@ pub struct HostState {
     pub deadline: Option<Instant>,
     /// When the guest is interrupted: the deadline minus the configured margin.
     pub stop_at: Option<Instant>,
+    /// The cap on the guest's memories, checked by wasmtime on every growth.
+    pub limits: MemoryCap,
     /// The message the guest passed to `record-panic` during the invocation in progress.
     pub panic_message: Option<String>,
 }
@@ -56,6 +59,7 @@ impl HostState {
             outputs,
             deadline: None,
             stop_at: None,
+            limits: MemoryCap::new(config.memory_limit),
             panic_message: None,
         })
     }
