@@ -31,3 +31,38 @@ pub const RUST_HELLO: Guest = Guest {
     name: "rust-hello",
     path: env!("GUEST_RUST_HELLO"),
 };
+/// Allocates the MiB the event asks for.
+pub const MEMORY: Guest = Guest {
+    name: "memory",
+    path: env!("GUEST_MEMORY"),
+};
+/// Tries reads, listings and writes at the paths the event names.
+pub const FILESYSTEM: Guest = Guest {
+    name: "filesystem",
+    path: env!("GUEST_FILESYSTEM"),
+};
+/// Reports the environment variables the event names.
+pub const ENVIRONMENT: Guest = Guest {
+    name: "environment",
+    path: env!("GUEST_ENVIRONMENT"),
+};
+/// Tries to open sockets.
+pub const NETWORK: Guest = Guest {
+    name: "network",
+    path: env!("GUEST_NETWORK"),
+};
+/// Writes 10 MB to stdout in one call.
+pub const STDOUT_FLOOD: Guest = Guest {
+    name: "stdout-flood",
+    path: env!("GUEST_STDOUT_FLOOD"),
+};
+/// Returns as many bytes as the event asks for.
+pub const BIG_RESPONSE: Guest = Guest {
+    name: "big-response",
+    path: env!("GUEST_BIG_RESPONSE"),
+};
+/// Hand-written WAT: division by zero, out-of-bounds access, `unreachable`, stack overflow.
+pub const TRAPS: Guest = Guest {
+    name: "traps",
+    path: env!("GUEST_TRAPS"),
+};

@@ -3,7 +3,10 @@
 
 use std::time::Duration;
 
-use wasmtime::{Config, Engine};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
+
+use crate::config::Isolation;
+use crate::limits::MAX_TABLE_ELEMENTS;
 
 /// The wasmtime major version artifacts must be built with (only the major version is checked at load).
 pub const WASMTIME_MAJOR: &str = "48";
@@ -24,9 +27,36 @@ pub fn config() -> Config {
     config
 }
 
-/// Builds the engine from [`config`].
+/// Builds the engine from [`config`], for compiling or for an environment-isolated runtime.
 pub fn new() -> anyhow::Result<Engine> {
     Ok(Engine::new(&config())?)
+}
+
+/// Builds the runtime engine for `isolation`. Invocation isolation makes an instance per event, so it takes
+/// them from a pooling allocator sized for ONE environment (wasmtime's defaults reserve a thousand of
+/// everything); the pool changes how instances are allocated, not the compiled code, so the same `.cwasm`
+/// loads in both modes.
+pub fn for_isolation(isolation: Isolation, memory_limit: usize) -> anyhow::Result<Engine> {
+    let mut config = config();
+    if isolation == Isolation::Invocation {
+        let mut pool = PoolingAllocationConfig::default();
+        // One instance runs at a time; the one just used is dropped before the next is made. Room for two.
+        pool.total_component_instances(2)
+            // A wasip2 component holds several core instances (Python's about a dozen): 32 each.
+            .max_core_instances_per_component(32)
+            .total_core_instances(64)
+            .max_memories_per_component(8)
+            .total_memories(16)
+            .max_tables_per_component(16)
+            .total_tables(32)
+            .table_elements(MAX_TABLE_ELEMENTS)
+            // One async stack per running call.
+            .total_stacks(2)
+            // The memory cap, within what a 32-bit memory can address.
+            .max_memory_size(memory_limit.min(4 << 30));
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    }
+    Ok(Engine::new(&config)?)
 }
 
 /// Starts the thread that advances the engine's epoch every [`EPOCH_TICK`]. It holds only a weak reference,

@@ -45,7 +45,8 @@ pub struct Worker {
 impl Worker {
     /// INIT: the engine, the component, the linker, and (in environment isolation) the instance.
     pub async fn init(config: Config, logger: Logger) -> Result<Self, InitError> {
-        let engine = crate::engine::new().map_err(|e| InitError::Other(format!("{e:#}")))?;
+        let engine = crate::engine::for_isolation(config.isolation, config.memory_limit)
+            .map_err(|e| InitError::Other(format!("{e:#}")))?;
         crate::engine::start_epoch_ticker(&engine).map_err(|e| InitError::Other(format!("{e:#}")))?;
         let pre = crate::loader::load(&engine, &config.component_path)?;
         let mut worker = Self {
@@ -73,7 +74,12 @@ impl Worker {
             Isolation::Environment => "environment",
             Isolation::Invocation => "invocation",
         };
-        format!("{} ({isolation} isolation)", self.config.component_path.display())
+        format!(
+            "{} ({isolation} isolation, memory cap {} MiB, pid {})",
+            self.config.component_path.display(),
+            self.config.memory_limit >> 20,
+            std::process::id()
+        )
     }
 
     /// The timeout used when the Runtime API sends no plausible deadline.
@@ -130,9 +136,13 @@ impl Worker {
             tenant_id: invocation.tenant_id.clone(),
         };
         let Instance { store, handler } = &mut instance;
-        let result = handler
-            .call_handle(&mut *store, &context, &invocation.event)
-            .await;
+        // Epoch interruption stops wasm that runs; this bounds time spent waiting in host calls (a WASI sleep,
+        // a blocked read). Dropping the call midway poisons the store, which is then dropped like after a trap.
+        let call = handler.call_handle(&mut *store, &context, &invocation.event);
+        let result = match tokio::time::timeout_at(stop_at.into(), call).await {
+            Ok(result) => result,
+            Err(_) => Err(wasmtime::Error::from(Trap::Interrupt)),
+        };
         store.data_mut().end();
         let outcome = match result {
             Ok(Ok(response)) if response.len() > MAX_RESPONSE => Outcome::Error(ErrorReport::new(
@@ -194,7 +204,7 @@ fn trap_report(
             trace,
         ),
         (_, Some(message)) => ErrorReport::new("Runtime.Panic", message, trace),
-        (Some(trap), None) => ErrorReport::new("Runtime.WasmTrap", format!("wasm trap: {trap}"), trace),
+        (Some(trap), None) => ErrorReport::new("Runtime.WasmTrap", trap.to_string(), trace),
         (None, None) => ErrorReport::new("Runtime.WasmTrap", format!("{error:#}"), trace),
     }
 }

@@ -189,4 +189,42 @@ impl Function {
             .filter(|l| l.contains("lambda-wasm bootstrap ready"))
             .count()
     }
+
+    /// The process ids of every bootstrap that finished INIT, in order (from their "ready" log lines).
+    pub fn pids(&self) -> Vec<u32> {
+        self.logs()
+            .iter()
+            .filter(|l| l.contains("lambda-wasm bootstrap ready"))
+            .filter_map(|l| l.rsplit("pid ").next()?.split(')').next()?.parse().ok())
+            .collect()
+    }
+
+    /// Asserts that one bootstrap process served everything so far: no crash, no re-init.
+    pub fn assert_one_process(&self) {
+        let pids = self.pids();
+        assert_eq!(pids.len(), 1, "expected one bootstrap process, saw {pids:?}");
+    }
+}
+
+/// A task root of its own: a temporary folder holding a copy of `guest` as `handler.wasm` and `files`.
+pub struct TaskRoot {
+    /// The folder (deleted on drop).
+    pub dir: tempfile::TempDir,
+}
+
+impl TaskRoot {
+    /// Copies `guest` and writes `files` (name, content) into a new temporary folder.
+    pub fn new(guest: Guest, files: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        std::fs::copy(guest.path, dir.path().join("handler.wasm")).expect("copying the component");
+        for (name, content) in files {
+            std::fs::write(dir.path().join(name), content).expect("writing a task-root file");
+        }
+        Self { dir }
+    }
+
+    /// The component's path in this task root.
+    pub fn component(&self) -> PathBuf {
+        self.dir.path().join("handler.wasm")
+    }
 }

@@ -12,3 +12,5 @@ mod errors;
 mod harness;
 mod init;
 mod invoke;
+mod logs;
+mod sandbox;
