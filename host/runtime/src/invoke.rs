@@ -5,12 +5,17 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use wasmtime::{Engine, Store, Trap, UpdateDeadline, WasmBacktrace};
 
-use crate::bindings::{Context, Handler, HandlerPre};
+use wasmtime::component::Resource;
+
+use crate::bindings::{Context, Handler, StreamingHandler};
 use crate::config::{Config, Isolation};
 use crate::error::{ErrorReport, InitError};
+use crate::loader::Pre;
 use crate::logging::{Level, Logger};
 use crate::runtime_api::Invocation;
+use crate::runtime_api::Posted;
 use crate::state::HostState;
+use crate::stream::{ResponseStream, Writer};
 
 /// Lambda's limit on a buffered response: 6 MiB + 100 bytes. Checked before posting, so the host reports the
 /// error itself instead of leaving a 413 unexplained.
@@ -23,12 +28,32 @@ pub enum Outcome {
     Response(Bytes),
     /// `POST /error` with this report.
     Error(ErrorReport),
+    /// The response was streamed; this is what the Runtime API answered (nothing more to post).
+    Streamed(anyhow::Result<Posted>),
 }
 
 /// A live instance: its store and its exports.
 struct Instance {
     store: Store<HostState>,
-    handler: Handler,
+    exports: Exports,
+}
+
+/// The export to call, by world.
+enum Exports {
+    Buffered(Handler),
+    Streaming(StreamingHandler),
+}
+
+/// How a call ended, before it is posted.
+enum Called {
+    /// `handle` returned these bytes.
+    Bytes(Vec<u8>),
+    /// `handle-stream` returned `ok`.
+    Streamed,
+    /// The guest returned an error (a normal return: the instance stays usable).
+    Failed(ErrorReport),
+    /// A trap, a timeout or an out-of-memory: the instance is discarded.
+    Trapped(ErrorReport),
 }
 
 /// The component, linked and ready, plus the instance reused across warm invocations.
@@ -37,7 +62,7 @@ pub struct Worker {
     logger: Logger,
     engine: Engine,
     /// Pre-linked component: every instance is made from it without linking again.
-    pre: HandlerPre<HostState>,
+    pre: Pre,
     /// The instance kept between invocations (environment isolation); `None` after a trap.
     instance: Option<Instance>,
 }
@@ -74,8 +99,12 @@ impl Worker {
             Isolation::Environment => "environment",
             Isolation::Invocation => "invocation",
         };
+        let world = match self.pre {
+            Pre::Buffered(_) => "handler",
+            Pre::Streaming(_) => "streaming-handler",
+        };
         format!(
-            "{} ({isolation} isolation, memory cap {} MiB, pid {})",
+            "{} (world {world}, {isolation} isolation, memory cap {} MiB, pid {})",
             self.config.component_path.display(),
             self.config.memory_limit >> 20,
             std::process::id()
@@ -90,18 +119,22 @@ impl Worker {
     async fn instantiate(&self) -> anyhow::Result<Instance> {
         let mut store = Store::new(&self.engine, HostState::new(&self.config, &self.logger)?);
         store.limiter(|state| &mut state.limits);
-        // Epochs only count while wasm runs; the callback turns the wall-clock deadline into an interrupt.
+        // Epochs only count while wasm runs; the callback turns the wall-clock deadline into an interrupt, and
+        // otherwise yields at each tick so the streaming task can put written chunks on the wire.
         store.epoch_deadline_callback(|store| {
             let stop = store.data().stop_at.is_some_and(|at| Instant::now() >= at);
             Ok(if stop {
                 UpdateDeadline::Interrupt
             } else {
-                UpdateDeadline::Continue(1)
+                UpdateDeadline::Yield(1)
             })
         });
         store.set_epoch_deadline(1);
-        let handler = self.pre.instantiate_async(&mut store).await?;
-        Ok(Instance { store, handler })
+        let exports = match &self.pre {
+            Pre::Buffered(pre) => Exports::Buffered(pre.instantiate_async(&mut store).await?),
+            Pre::Streaming(pre) => Exports::Streaming(pre.instantiate_async(&mut store).await?),
+        };
+        Ok(Instance { store, exports })
     }
 
     /// Runs one invocation to its outcome. Never fails: every failure becomes an error report, and a trapped
@@ -135,26 +168,75 @@ impl Worker {
             cognito_identity: invocation.cognito_identity.clone(),
             tenant_id: invocation.tenant_id.clone(),
         };
-        let Instance { store, handler } = &mut instance;
-        // Epoch interruption stops wasm that runs; this bounds time spent waiting in host calls (a WASI sleep,
-        // a blocked read). Dropping the call midway poisons the store, which is then dropped like after a trap.
-        let call = handler.call_handle(&mut *store, &context, &invocation.event);
-        let result = match tokio::time::timeout_at(stop_at.into(), call).await {
-            Ok(result) => result,
-            Err(_) => Err(wasmtime::Error::from(Trap::Interrupt)),
+        let called = match &instance.exports {
+            Exports::Buffered(handler) => {
+                let store = &mut instance.store;
+                let call = handler.call_handle(&mut *store, &context, &invocation.event);
+                let result = bounded(stop_at, call).await;
+                self.classify(store, result.map(|r| r.map(Called::Bytes)), budget)
+            }
+            Exports::Streaming(handler) => {
+                let store = &mut instance.store;
+                let stream =
+                    ResponseStream::new(self.config.runtime_api.clone(), invocation.request_id.clone());
+                store.data_mut().stream = Some(stream);
+                let writer = match store.data_mut().push_writer() {
+                    Ok(writer) => writer,
+                    Err(e) => {
+                        let report = ErrorReport::new("Runtime.InstantiationError", format!("{e:#}"), vec![]);
+                        return Outcome::Error(report);
+                    }
+                };
+                let borrow = Resource::<Writer>::new_borrow(writer.rep());
+                let call = handler.call_handle_stream(&mut *store, &context, &invocation.event, borrow);
+                let result = bounded(stop_at, call).await;
+                store.data_mut().delete_writer(writer);
+                self.classify(store, result.map(|r| r.map(|()| Called::Streamed)), budget)
+            }
         };
-        store.data_mut().end();
-        let outcome = match result {
-            Ok(Ok(response)) if response.len() > MAX_RESPONSE => Outcome::Error(ErrorReport::new(
-                "Function.ResponseSizeTooLarge",
-                format!(
-                    "Response payload size ({} bytes) exceeded maximum allowed payload size ({MAX_RESPONSE} bytes).",
-                    response.len()
-                ),
+        let stream = instance.store.data_mut().stream.take();
+        instance.store.data_mut().end();
+        let keep = !matches!(called, Called::Trapped(_)) && self.config.isolation == Isolation::Environment;
+        if keep {
+            self.instance = Some(instance);
+        }
+        // A trapped store cannot be entered again: it is dropped here, the next invocation gets a new instance.
+        match (called, stream) {
+            (Called::Bytes(response), _) if response.len() > MAX_RESPONSE => {
+                Outcome::Error(ErrorReport::new(
+                    "Function.ResponseSizeTooLarge",
+                    format!(
+                        "Response payload size ({} bytes) exceeded maximum allowed payload size ({MAX_RESPONSE} bytes).",
+                        response.len()
+                    ),
+                    vec![],
+                ))
+            }
+            (Called::Bytes(response), _) => Outcome::Response(Bytes::from(response)),
+            (Called::Streamed, Some(stream)) => Outcome::Streamed(stream.finish(None).await),
+            // After the first byte an error can only travel as the stream's trailers.
+            (Called::Failed(report) | Called::Trapped(report), Some(stream)) if stream.started() => {
+                Outcome::Streamed(stream.finish(Some(&report)).await)
+            }
+            (Called::Failed(report) | Called::Trapped(report), _) => Outcome::Error(report),
+            (Called::Streamed, None) => Outcome::Error(ErrorReport::new(
+                "Runtime.StreamError",
+                "the response stream was lost",
                 vec![],
             )),
-            Ok(Ok(response)) => Outcome::Response(Bytes::from(response)),
-            Ok(Err(error)) => Outcome::Error(ErrorReport::new(
+        }
+    }
+
+    /// Sorts a call's result into the error table, logging traps.
+    fn classify(
+        &self,
+        store: &mut Store<HostState>,
+        result: wasmtime::Result<Result<Called, crate::bindings::HandlerError>>,
+        budget: Duration,
+    ) -> Called {
+        match result {
+            Ok(Ok(called)) => called,
+            Ok(Err(error)) => Called::Failed(ErrorReport::new(
                 error.error_type,
                 error.error_message,
                 error.stack_trace,
@@ -167,14 +249,22 @@ impl Worker {
                     Level::Error,
                     &format!("{}: {}", report.error_type, report.error_message),
                 );
-                // A trapped store cannot be entered again: drop it, the next invocation gets a new instance.
-                return Outcome::Error(report);
+                Called::Trapped(report)
             }
-        };
-        if self.config.isolation == Isolation::Environment {
-            self.instance = Some(instance);
         }
-        outcome
+    }
+}
+
+/// Runs a call until it returns or `stop_at`. Epoch interruption stops wasm that runs; this bounds time spent
+/// waiting in host calls (a WASI sleep, a blocked write). Dropping the call midway poisons the store, which is
+/// then discarded like after a trap.
+async fn bounded<T>(
+    stop_at: Instant,
+    call: impl std::future::Future<Output = wasmtime::Result<T>>,
+) -> wasmtime::Result<T> {
+    match tokio::time::timeout_at(stop_at.into(), call).await {
+        Ok(result) => result,
+        Err(_) => Err(wasmtime::Error::from(Trap::Interrupt)),
     }
 }
 

@@ -26,6 +26,7 @@ pub mod loader;
 pub mod logging;
 pub mod runtime_api;
 pub mod state;
+pub mod stream;
 
 use crate::config::Config;
 use crate::error::InitError;
@@ -79,6 +80,17 @@ pub async fn run() -> anyhow::Result<()> {
                 if let Posted::Refused(why) = api.error(id, &report).await? {
                     logger.log(Level::Error, &format!("the error report was refused: {why}"));
                 }
+            }
+            Outcome::Streamed(Ok(Posted::Accepted)) => {}
+            Outcome::Streamed(Ok(other)) => {
+                logger.log(
+                    Level::Error,
+                    &format!("the streamed response was refused: {other:?}"),
+                );
+            }
+            // The streaming connection is separate: a failure there ends this invocation, not the runtime.
+            Outcome::Streamed(Err(e)) => {
+                logger.log(Level::Error, &format!("streaming the response failed: {e:#}"))
             }
         }
         logger.set_request_id(None);

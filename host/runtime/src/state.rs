@@ -6,11 +6,16 @@ use std::time::{Duration, Instant};
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
-use crate::bindings::lambda::handler::{runtime, types};
+use wasmtime::component::Resource;
+
+use crate::bindings::HttpPrelude;
+use crate::bindings::buffered::lambda::handler::{runtime, types};
+use crate::bindings::streaming::lambda::handler::response_stream;
 use crate::config::Config;
 use crate::error::truncate;
 use crate::limits::MemoryCap;
 use crate::logging::{GuestOutput, Level, Logger};
+use crate::stream::{ResponseStream, Writer};
 
 /// Longest panic message kept, in bytes.
 const MAX_PANIC_MESSAGE: usize = 16 * 1024;
@@ -31,6 +36,8 @@ pub struct HostState {
     pub stop_at: Option<Instant>,
     /// The cap on the guest's memories, checked by wasmtime on every growth.
     pub limits: MemoryCap,
+    /// The streamed response of the invocation in progress (streaming handlers only).
+    pub stream: Option<ResponseStream>,
     /// The message the guest passed to `record-panic` during the invocation in progress.
     pub panic_message: Option<String>,
 }
@@ -60,6 +67,7 @@ impl HostState {
             deadline: None,
             stop_at: None,
             limits: MemoryCap::new(config.memory_limit),
+            stream: None,
             panic_message: None,
         })
     }
@@ -114,5 +122,57 @@ impl runtime::Host for HostState {
         truncate(&mut message, MAX_PANIC_MESSAGE);
         self.panic_message = Some(message);
         Ok(())
+    }
+}
+
+impl response_stream::Host for HostState {}
+
+impl response_stream::HostWriter for HostState {
+    fn set_content_type(
+        &mut self,
+        _: Resource<Writer>,
+        content_type: String,
+    ) -> wasmtime::Result<Result<(), String>> {
+        Ok(self.stream_mut().and_then(|s| s.set_content_type(content_type)))
+    }
+
+    fn set_http_prelude(
+        &mut self,
+        _: Resource<Writer>,
+        prelude: HttpPrelude,
+    ) -> wasmtime::Result<Result<(), String>> {
+        Ok(self.stream_mut().and_then(|s| s.set_http_prelude(prelude)))
+    }
+
+    async fn write(&mut self, _: Resource<Writer>, bytes: Vec<u8>) -> wasmtime::Result<Result<(), String>> {
+        Ok(match self.stream.as_mut() {
+            Some(stream) => stream.write(bytes).await,
+            None => Err(NO_STREAM.to_owned()),
+        })
+    }
+
+    fn drop(&mut self, writer: Resource<Writer>) -> wasmtime::Result<()> {
+        // The host owns the writer and deletes it after the call; a guest drop of its borrow is a no-op.
+        let _ = writer;
+        Ok(())
+    }
+}
+
+/// What a writer answers outside the invocation it belongs to.
+const NO_STREAM: &str = "this writer's invocation has ended";
+
+impl HostState {
+    /// Puts the invocation's writer in the resource table, for the guest to borrow.
+    pub fn push_writer(&mut self) -> anyhow::Result<Resource<Writer>> {
+        Ok(self.table.push(Writer)?)
+    }
+
+    /// Removes the invocation's writer once the call has returned.
+    pub fn delete_writer(&mut self, writer: Resource<Writer>) {
+        let _ = self.table.delete(writer);
+    }
+
+    fn stream_mut(&mut self) -> Result<&mut ResponseStream, String> {
+        self.stream.as_mut().ok_or_else(|| NO_STREAM.to_owned())
     }
 }

@@ -1,0 +1,265 @@
+//! Response streaming: the `writer` a streaming handler writes to, and the chunked `POST /response` that
+//! carries each write to Lambda as it happens, on a connection of its own, with errors after the first byte sent
+//! as real HTTP trailers.
+
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use anyhow::Context as _;
+use base64::Engine as _;
+use bytes::Bytes;
+use hyper::body::{Body, Frame};
+use hyper::header::{HeaderMap, HeaderName, HeaderValue};
+use hyper::{Request, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::bindings::HttpPrelude;
+use crate::config::RuntimeApiAddress;
+use crate::error::ErrorReport;
+use crate::runtime_api::Posted;
+
+/// Lambda's limit on a streamed response: 200 MB.
+pub const MAX_STREAM: u64 = 200 * 1024 * 1024;
+/// Frames buffered between the guest and the socket: memory stays bounded, and a slow caller slows the
+/// guest's writes (backpressure).
+const CHANNEL_FRAMES: usize = 8;
+/// Content type of a Function URL / API Gateway response with an HTTP prelude.
+const HTTP_INTEGRATION: &str = "application/vnd.awslambda.http-integration-response";
+/// The separator between the prelude and the payload.
+const PRELUDE_END: [u8; 8] = [0; 8];
+/// Trailer carrying the error type of a failure after the first byte.
+const ERROR_TYPE_TRAILER: &str = "lambda-runtime-function-error-type";
+/// Trailer carrying the base64 error JSON of a failure after the first byte.
+const ERROR_BODY_TRAILER: &str = "lambda-runtime-function-error-body";
+
+/// The `writer` resource as the guest sees it. The state lives in [`ResponseStream`]: there is one writer per
+/// invocation.
+pub struct Writer;
+
+/// A streamed response in progress.
+pub struct ResponseStream {
+    /// Where to post, and for which invocation.
+    address: RuntimeApiAddress,
+    /// The invocation's request id.
+    request_id: String,
+    /// `set-content-type`'s value (default `application/octet-stream`).
+    content_type: String,
+    /// `set-http-prelude`'s value.
+    prelude: Option<HttpPrelude>,
+    /// The open POST: its frames, and the task that sends them. `None` until the first byte.
+    open: Option<(mpsc::Sender<Frame<Bytes>>, JoinHandle<anyhow::Result<Posted>>)>,
+    /// Bytes written so far, against [`MAX_STREAM`].
+    written: u64,
+}
+
+impl ResponseStream {
+    /// A stream for one invocation; nothing is sent until the first write.
+    pub fn new(address: RuntimeApiAddress, request_id: String) -> Self {
+        Self {
+            address,
+            request_id,
+            content_type: "application/octet-stream".to_owned(),
+            prelude: None,
+            open: None,
+            written: 0,
+        }
+    }
+
+    /// Whether a byte has been sent: after it, errors go out as trailers.
+    pub fn started(&self) -> bool {
+        self.open.is_some()
+    }
+
+    /// `set-content-type`.
+    pub fn set_content_type(&mut self, content_type: String) -> Result<(), String> {
+        if self.started() {
+            return Err("the content type can only be set before the first write".to_owned());
+        }
+        HeaderValue::from_str(&content_type)
+            .map_err(|_| format!("{content_type:?} is not a valid content type"))?;
+        self.content_type = content_type;
+        Ok(())
+    }
+
+    /// `set-http-prelude`.
+    pub fn set_http_prelude(&mut self, prelude: HttpPrelude) -> Result<(), String> {
+        if self.started() {
+            return Err("the HTTP response can only be set before the first write".to_owned());
+        }
+        if !(100..=599).contains(&prelude.status_code) {
+            return Err(format!("{} is not an HTTP status code", prelude.status_code));
+        }
+        self.prelude = Some(prelude);
+        Ok(())
+    }
+
+    /// `write`: sends `bytes` now, waiting while the caller is slower (the channel is full).
+    pub async fn write(&mut self, bytes: Vec<u8>) -> Result<(), String> {
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        let total = self.written.saturating_add(bytes.len() as u64);
+        if total > MAX_STREAM {
+            return Err(format!(
+                "the response stream limit of {MAX_STREAM} bytes is reached"
+            ));
+        }
+        self.written = total;
+        let sender = self.open().map_err(|e| format!("{e:#}"))?;
+        sender
+            .send(Frame::data(Bytes::from(bytes)))
+            .await
+            .map_err(|_| "the caller is gone".to_owned())?;
+        // Let the sending task put the chunk on the wire now, not when the guest next waits.
+        tokio::task::yield_now().await;
+        Ok(())
+    }
+
+    /// Ends the stream: cleanly, or with the error as trailers. Returns what the Runtime API answered.
+    pub async fn finish(mut self, error: Option<&ErrorReport>) -> anyhow::Result<Posted> {
+        let sender = self.open()?.clone();
+        if let Some(report) = error {
+            let mut trailers = HeaderMap::new();
+            trailers.insert(
+                HeaderName::from_static(ERROR_TYPE_TRAILER),
+                HeaderValue::from_str(&report.header_type())?,
+            );
+            let body = base64::engine::general_purpose::STANDARD.encode(report.to_json());
+            trailers.insert(
+                HeaderName::from_static(ERROR_BODY_TRAILER),
+                HeaderValue::from_str(&body)?,
+            );
+            // A closed channel means the POST already ended; its task says how.
+            let _ = sender.send(Frame::trailers(trailers)).await;
+        }
+        drop(sender);
+        let (sender, task) = self.open.take().context("the stream was never opened")?;
+        drop(sender);
+        task.await.context("the streaming task failed")?
+    }
+
+    /// Opens the POST on the first byte: a connection of its own (closed after the body, as AWS's guide asks),
+    /// the prelude and its 8 NUL bytes as two separate chunks.
+    fn open(&mut self) -> anyhow::Result<&mpsc::Sender<Frame<Bytes>>> {
+        if self.open.is_none() {
+            let (sender, receiver) = mpsc::channel(CHANNEL_FRAMES);
+            let mut content_type = self.content_type.clone();
+            if let Some(prelude) = &self.prelude {
+                content_type = HTTP_INTEGRATION.to_owned();
+                let json = prelude_json(prelude, &self.content_type);
+                sender
+                    .try_send(Frame::data(Bytes::from(json)))
+                    .ok()
+                    .context("queueing the prelude")?;
+                sender
+                    .try_send(Frame::data(Bytes::from_static(&PRELUDE_END)))
+                    .ok()
+                    .context("queueing the prelude")?;
+            }
+            let path = format!(
+                "{}/2018-06-01/runtime/invocation/{}/response",
+                self.address.prefix, self.request_id
+            );
+            let task = tokio::spawn(post(self.address.authority.clone(), path, content_type, receiver));
+            self.open = Some((sender, task));
+        }
+        self.open
+            .as_ref()
+            .map(|(sender, _)| sender)
+            .context("the stream is not open")
+    }
+}
+
+/// The prelude's JSON: status, headers (the content type set by the handler included unless the prelude names
+/// one), multi-value headers for repeated names, cookies.
+fn prelude_json(prelude: &HttpPrelude, content_type: &str) -> Vec<u8> {
+    let mut headers = serde_json::Map::new();
+    let mut multi = serde_json::Map::new();
+    for (name, value) in &prelude.headers {
+        let name = name.to_ascii_lowercase();
+        match headers.get(&name) {
+            Some(_) => {
+                let entry = multi
+                    .entry(name.clone())
+                    .or_insert_with(|| serde_json::json!([headers[&name].clone()]));
+                if let Some(list) = entry.as_array_mut() {
+                    list.push(value.clone().into());
+                }
+            }
+            None => {
+                headers.insert(name, value.clone().into());
+            }
+        }
+    }
+    headers
+        .entry("content-type")
+        .or_insert_with(|| content_type.into());
+    let json = serde_json::json!({
+        "statusCode": prelude.status_code,
+        "headers": headers,
+        "multiValueHeaders": multi,
+        "cookies": prelude.cookies,
+    });
+    json.to_string().into_bytes()
+}
+
+/// Sends the streamed `POST /response` whose body is every frame `receiver` yields.
+async fn post(
+    authority: String,
+    path: String,
+    content_type: String,
+    receiver: mpsc::Receiver<Frame<Bytes>>,
+) -> anyhow::Result<Posted> {
+    let stream = TcpStream::connect(&authority)
+        .await
+        .with_context(|| format!("connecting to {authority}"))?;
+    stream.set_nodelay(true)?;
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(connection);
+    let request = Request::post(&path)
+        .header("host", &authority)
+        .header("lambda-runtime-function-response-mode", "streaming")
+        .header("content-type", content_type)
+        .header(
+            "trailer",
+            "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body",
+        )
+        .body(ChannelBody { receiver })?;
+    let response = sender
+        .send_request(request)
+        .await
+        .with_context(|| format!("POST {path}"))?;
+    let status = response.status();
+    let text =
+        match http_body_util::BodyExt::collect(http_body_util::Limited::new(response.into_body(), 64 * 1024))
+            .await
+        {
+            Ok(body) => String::from_utf8_lossy(&body.to_bytes()).into_owned(),
+            Err(_) => String::new(),
+        };
+    Ok(match status {
+        StatusCode::ACCEPTED => Posted::Accepted,
+        StatusCode::PAYLOAD_TOO_LARGE => Posted::TooLarge,
+        status => Posted::Refused(format!("{status}: {text}")),
+    })
+}
+
+/// A request body fed by a channel: each frame is one chunk on the wire; the trailers frame, if any, ends it.
+struct ChannelBody {
+    receiver: mpsc::Receiver<Frame<Bytes>>,
+}
+
+impl Body for ChannelBody {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        self.receiver.poll_recv(cx).map(|frame| frame.map(Ok))
+    }
+}
