@@ -39,6 +39,14 @@ const ERROR_BODY_TRAILER: &str = "lambda-runtime-function-error-body";
 /// invocation.
 pub struct Writer;
 
+/// A streamed `POST /response` under way.
+struct OpenPost {
+    /// Frames for the request body.
+    frames: mpsc::Sender<Frame<Bytes>>,
+    /// The task sending the request; it ends with what the Runtime API answered.
+    task: JoinHandle<anyhow::Result<Posted>>,
+}
+
 /// A streamed response in progress.
 pub struct ResponseStream {
     /// Where to post, and for which invocation.
@@ -49,8 +57,8 @@ pub struct ResponseStream {
     content_type: String,
     /// `set-http-prelude`'s value.
     prelude: Option<HttpPrelude>,
-    /// The open POST: its frames, and the task that sends them. `None` until the first byte.
-    open: Option<(mpsc::Sender<Frame<Bytes>>, JoinHandle<anyhow::Result<Posted>>)>,
+    /// The open POST. `None` until the first byte.
+    open: Option<OpenPost>,
     /// Bytes written so far, against [`MAX_STREAM`].
     written: u64,
 }
@@ -136,9 +144,9 @@ impl ResponseStream {
             let _ = sender.send(Frame::trailers(trailers)).await;
         }
         drop(sender);
-        let (sender, task) = self.open.take().context("the stream was never opened")?;
-        drop(sender);
-        task.await.context("the streaming task failed")?
+        let open = self.open.take().context("the stream was never opened")?;
+        drop(open.frames);
+        open.task.await.context("the streaming task failed")?
     }
 
     /// Opens the POST on the first byte: a connection of its own (closed after the body, as AWS's guide asks),
