@@ -172,11 +172,11 @@ impl ResponseStream {
                 self.address.prefix, self.request_id
             );
             let task = tokio::spawn(post(self.address.authority.clone(), path, content_type, receiver));
-            self.open = Some((sender, task));
+            self.open = Some(OpenPost { frames: sender, task });
         }
         self.open
             .as_ref()
-            .map(|(sender, _)| sender)
+            .map(|open| &open.frames)
             .context("the stream is not open")
     }
 }
