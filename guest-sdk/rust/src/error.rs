@@ -1,6 +1,7 @@
 //! [`Error`]: what a handler returns when it fails, and what Lambda reports for it.
 
-use std::fmt;
+use std::any::Any;
+use std::{fmt, io};
 
 use crate::bindings::HandlerError;
 
@@ -14,6 +15,10 @@ use crate::bindings::HandlerError;
 /// - the message to the error's `Display`;
 /// - the stack trace to its [`source`](std::error::Error::source) chain, one entry (the cause's
 ///   `Display`) per cause, nearest cause first.
+///
+/// The exception is an [`std::io::Error`] returned by [`ResponseStream`](crate::ResponseStream)'s
+/// `io::Write` methods: it carries the stream's own `Error`, which the conversion gives back as it
+/// was (type [`STREAM_ERROR`](crate::STREAM_ERROR) included).
 ///
 /// For that blanket conversion to be allowed, `Error` does not implement [`std::error::Error`]
 /// itself, and there is no `From<&str>` or `From<String>`: build an error from text with
@@ -87,6 +92,11 @@ impl Error {
         &self.stack_trace
     }
 
+    /// This error inside an [`io::Error`] (for `io::Write` impls), which converts back into it whole.
+    pub(crate) fn into_io(self) -> io::Error {
+        io::Error::other(Carried(self))
+    }
+
     /// The WIT record the host posts to the Runtime API.
     pub(crate) fn into_wit(self) -> HandlerError {
         HandlerError {
@@ -109,6 +119,9 @@ where
     E: std::error::Error + Send + Sync + 'static,
 {
     fn from(error: E) -> Self {
+        if let Some(carried) = carried(&error) {
+            return carried;
+        }
         let mut stack_trace = Vec::new();
         let mut cause = error.source();
         while let Some(current) = cause {
@@ -121,6 +134,26 @@ where
             stack_trace,
         }
     }
+}
+
+/// An [`Error`] inside an [`io::Error`], so that `?` on an `io::Write` result of
+/// [`ResponseStream`](crate::ResponseStream) gives back the original error, type included.
+#[derive(Debug)]
+struct Carried(Error);
+
+impl fmt::Display for Carried {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for Carried {}
+
+/// The [`Error`] an [`io::Error`] carries, if `error` is one made by [`Error::into_io`].
+fn carried(error: &dyn Any) -> Option<Error> {
+    let io_error = error.downcast_ref::<io::Error>()?;
+    let inner = io_error.get_ref()?.downcast_ref::<Carried>()?;
+    Some(inner.0.clone())
 }
 
 /// `T`'s name without module path or generic arguments: `a::b::Wrapper<c::D>` gives `Wrapper`.
@@ -196,6 +229,14 @@ mod tests {
         assert_eq!(error.error_type(), "Custom");
         assert_eq!(Error::msg("m").error_type(), "Error");
         assert_eq!(Error::new("T", "m").to_string(), "T: m");
+    }
+
+    #[test]
+    fn errors_carried_through_io_come_back_whole() {
+        let original = Error::new("T", "m").with_stack_trace(["a"]);
+        assert_eq!(Error::from(original.clone().into_io()), original);
+        let plain = Error::from(io::Error::other("disk full"));
+        assert_eq!((plain.error_type(), plain.message()), ("Error", "disk full"));
     }
 
     #[test]
