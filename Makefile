@@ -30,6 +30,7 @@ test: build
 	$(CARGO) test --workspace
 	$(CARGO) test --locked --manifest-path guest-sdk/rust/Cargo.toml
 	$(CARGO) test --locked --manifest-path examples/rust-hello/Cargo.toml
+	$(CARGO) test --locked --manifest-path examples/rust-streaming/Cargo.toml
 
 ## Formatting and lints, warnings as errors.
 lint: setup

@@ -2,7 +2,7 @@
 //! tests as `GUEST_<NAME>` environment variables. A guest that does not build fails the build: no test is ever
 //! skipped for want of its component.
 //!
-//! - `tests/fixtures/*` (one Cargo workspace of small Rust components) and `examples/rust-hello`: cargo, with a
+//! - `tests/fixtures/*` (one Cargo workspace of small Rust components) and the Rust examples: cargo, with a
 //!   target dir of its own (the outer build holds the lock on `target/`);
 //! - `tests/fixtures/traps/traps.wat`: a hand-written core module, made a component of the `handler` world with
 //!   `wit-component`.
@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Rust guests: (env suffix, artifact file name). All are built by the two cargo invocations below.
-const RUST_GUESTS: [(&str, &str); 10] = [
+const RUST_GUESTS: [(&str, &str); 12] = [
     ("ECHO", "fixture_echo.wasm"),
     ("BEHAVIORS", "fixture_behaviors.wasm"),
     ("OTHER_WORLD", "fixture_other_world.wasm"),
@@ -21,7 +21,9 @@ const RUST_GUESTS: [(&str, &str); 10] = [
     ("NETWORK", "fixture_network.wasm"),
     ("STDOUT_FLOOD", "fixture_stdout_flood.wasm"),
     ("BIG_RESPONSE", "fixture_big_response.wasm"),
+    ("STREAMING", "fixture_streaming.wasm"),
     ("RUST_HELLO", "rust_hello.wasm"),
+    ("RUST_STREAMING", "rust_streaming.wasm"),
 ];
 
 fn main() {
@@ -32,12 +34,18 @@ fn main() {
         "tests/fixtures",
         "examples/rust-hello/src",
         "examples/rust-hello/Cargo.toml",
+        "examples/rust-streaming/src",
+        "examples/rust-streaming/Cargo.toml",
         "guest-sdk/rust",
         "wit",
     ] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
-    for manifest in ["tests/fixtures/Cargo.toml", "examples/rust-hello/Cargo.toml"] {
+    for manifest in [
+        "tests/fixtures/Cargo.toml",
+        "examples/rust-hello/Cargo.toml",
+        "examples/rust-streaming/Cargo.toml",
+    ] {
         cargo_build(&root.join(manifest), &target_dir);
     }
     let release = target_dir.join("wasm32-wasip2").join("release");

@@ -66,3 +66,13 @@ pub const TRAPS: Guest = Guest {
     name: "traps",
     path: env!("GUEST_TRAPS"),
 };
+/// Streaming handler whose behaviour the event picks (chunks, wait-file, fail-after, http, big, ...).
+pub const STREAMING: Guest = Guest {
+    name: "streaming",
+    path: env!("GUEST_STREAMING"),
+};
+/// `examples/rust-streaming`.
+pub const RUST_STREAMING: Guest = Guest {
+    name: "rust-streaming",
+    path: env!("GUEST_RUST_STREAMING"),
+};

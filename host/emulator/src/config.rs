@@ -36,6 +36,13 @@ pub const DEFAULT_INVOKE_PORT: u16 = 9000;
 pub const MAX_EVENT_BYTES: usize = 6 * 1024 * 1024;
 /// The largest response a runtime may post: Lambda allows 6 MiB plus 100 bytes; over it answers 413.
 pub const MAX_RESPONSE_BYTES: usize = MAX_EVENT_BYTES + 100;
+/// The largest streamed response (`Lambda-Runtime-Function-Response-Mode: streaming`): 200 MiB, Lambda's
+/// limit since July 2025. Past it the runtime is answered 413 and the caller gets
+/// `Function.ResponseSizeTooLarge`.
+///
+/// Lambda also sends the first 6 MB of a stream unthrottled and the rest at 2 MB/s at most; the emulator
+/// does not throttle.
+pub const MAX_STREAM_BYTES: usize = 200 * 1024 * 1024;
 /// How long the init phase (spawn to first `/next`) may last for an on-demand function.
 pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -50,7 +57,8 @@ pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 /// - `invoke_addr`: `127.0.0.1:9000`;
 /// - `runtime_api_addr`: `127.0.0.1:0` (any free port; the bootstrap is told which);
 /// - `log_sink`: [`stdout_sink`];
-/// - `working_dir`: none (the emulator's own current directory).
+/// - `working_dir`: none (the emulator's own current directory);
+/// - `max_stream_bytes`: [`MAX_STREAM_BYTES`] (200 MiB).
 #[derive(Clone)]
 pub struct EmulatorConfig {
     /// Program and arguments of the bootstrap to spawn: any program that speaks the Runtime API.
@@ -72,6 +80,9 @@ pub struct EmulatorConfig {
     pub log_sink: LogSink,
     /// The bootstrap's working directory, and the default `LAMBDA_TASK_ROOT`.
     pub working_dir: Option<PathBuf>,
+    /// The largest streamed response, in bytes (HTTP-integration prelude included); a smaller value makes
+    /// the limit testable without sending 200 MiB.
+    pub max_stream_bytes: usize,
 }
 
 impl Default for EmulatorConfig {
@@ -86,6 +97,7 @@ impl Default for EmulatorConfig {
             runtime_api_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
             log_sink: stdout_sink(),
             working_dir: None,
+            max_stream_bytes: MAX_STREAM_BYTES,
         }
     }
 }
@@ -101,6 +113,7 @@ impl std::fmt::Debug for EmulatorConfig {
             .field("invoke_addr", &self.invoke_addr)
             .field("runtime_api_addr", &self.runtime_api_addr)
             .field("working_dir", &self.working_dir)
+            .field("max_stream_bytes", &self.max_stream_bytes)
             .finish_non_exhaustive()
     }
 }

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use hyper::StatusCode;
 use serde::Serialize;
 
-use crate::config::{MAX_EVENT_BYTES, MAX_RESPONSE_BYTES};
+use crate::config::MAX_EVENT_BYTES;
 
 /// The JSON error body Lambda uses everywhere. Field order matters to byte-exact clients: the Runtime
 /// API's 413 body is `{"errorMessage":...,"errorType":...}`, so `errorMessage` comes first.
@@ -37,17 +37,19 @@ pub(crate) enum ApiError {
     /// The request id was already answered, or the init phase is over (RUNTIME-API.md: 403).
     #[error("Invalid state transition: {0}")]
     InvalidStateTransition(&'static str),
-    /// A runtime response over 6 MiB + 100 bytes: the exact body Lambda answers.
-    #[error("Exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes).")]
-    ResponseTooLarge,
+    /// A runtime response over its limit (6 MiB + 100 bytes buffered, the configured limit streamed): the
+    /// exact body Lambda answers.
+    #[error("Exceeded maximum allowed payload size ({0} bytes).")]
+    ResponseTooLarge(usize),
     /// `Lambda-Runtime-Function-Response-Mode` has a value other than `streaming`.
     #[error(
         "Invalid Lambda-Runtime-Function-Response-Mode: {0:?} (the only accepted value is \"streaming\")"
     )]
     InvalidResponseMode(String),
-    /// Streaming responses are not emulated yet.
-    #[error("Response streaming is not supported by this emulator yet")]
-    StreamingNotSupported,
+    /// A streamed HTTP-integration response whose prelude is not JSON followed by 8 NUL bytes within
+    /// 64 KiB.
+    #[error("Invalid HTTP integration response prelude: {0}")]
+    InvalidHttpPrelude(String),
     /// The request body could not be read (a truncated upload, a dropped connection).
     #[error("The request body could not be read: {0}")]
     BadBody(String),
@@ -71,11 +73,11 @@ impl ApiError {
         match self {
             Self::UnknownRequestId(_)
             | Self::InvalidResponseMode(_)
-            | Self::StreamingNotSupported
+            | Self::InvalidHttpPrelude(_)
             | Self::BadBody(_)
             | Self::InvalidClientContext => StatusCode::BAD_REQUEST,
             Self::InvalidStateTransition(_) => StatusCode::FORBIDDEN,
-            Self::ResponseTooLarge | Self::EventTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::ResponseTooLarge(_) | Self::EventTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::StaleRuntime => StatusCode::INTERNAL_SERVER_ERROR,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
         }
@@ -86,9 +88,9 @@ impl ApiError {
         match self {
             Self::UnknownRequestId(_) => "InvalidRequestID",
             Self::InvalidStateTransition(_) => "InvalidStateTransition",
-            Self::ResponseTooLarge | Self::EventTooLarge => "RequestEntityTooLarge",
+            Self::ResponseTooLarge(_) | Self::EventTooLarge => "RequestEntityTooLarge",
             Self::InvalidResponseMode(_) => "InvalidResponseMode",
-            Self::StreamingNotSupported => "StreamingNotSupported",
+            Self::InvalidHttpPrelude(_) => "InvalidHttpPrelude",
             Self::BadBody(_) => "InvalidRequestBody",
             Self::StaleRuntime => "Runtime.Replaced",
             Self::NotFound(_) => "NotFound",
@@ -134,25 +136,36 @@ pub(crate) enum FunctionFailure {
     /// The init phase outlived its limit; the bootstrap was killed.
     #[error("Init timed out after {:.2} seconds", .0.as_secs_f64())]
     InitTimeout(Duration),
-    /// The runtime posted a response over the limit (it was answered 413).
-    #[error("Response payload size exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes).")]
-    ResponseTooLarge,
+    /// The runtime posted or streamed a response over this limit (it was answered 413).
+    #[error("Response payload size exceeded maximum allowed payload size ({0} bytes).")]
+    ResponseTooLarge(usize),
+    /// A streamed HTTP-integration response had no valid prelude (the runtime was answered 400).
+    #[error("Invalid HTTP integration response prelude: {0}")]
+    InvalidHttpPrelude(String),
+    /// A streamed response broke off without its end (the connection dropped).
+    #[error("The runtime's streamed response ended before it was complete")]
+    Truncated,
+    /// The emulator stopped before the invocation ended.
+    #[error("RequestId: {request_id} Error: The emulator stopped")]
+    Stopped {
+        /// The invocation that was running.
+        request_id: String,
+    },
 }
 
 impl FunctionFailure {
     /// The stable `errorType`.
     pub(crate) fn error_type(&self) -> &'static str {
         match self {
-            Self::Exited { .. } | Self::ExitedWithoutReason { .. } => "Runtime.ExitError",
+            Self::Exited { .. } | Self::ExitedWithoutReason { .. } | Self::Stopped { .. } => {
+                "Runtime.ExitError"
+            }
             Self::InvalidEntrypoint { .. } => "Runtime.InvalidEntrypoint",
             Self::Timeout(_) | Self::InitTimeout(_) => "Sandbox.Timeout",
-            Self::ResponseTooLarge => "Function.ResponseSizeTooLarge",
+            Self::ResponseTooLarge(_) => "Function.ResponseSizeTooLarge",
+            Self::InvalidHttpPrelude(_) => "Runtime.InvalidHttpPrelude",
+            Self::Truncated => "Runtime.TruncatedResponse",
         }
-    }
-
-    /// The JSON body the invoke caller receives.
-    pub(crate) fn body(&self) -> Bytes {
-        error_json(self.error_type(), &self.to_string())
     }
 }
 
@@ -178,7 +191,7 @@ mod tests {
     #[test]
     fn too_large_body_is_exact() {
         assert_eq!(
-            ApiError::ResponseTooLarge.body(),
+            ApiError::ResponseTooLarge(crate::config::MAX_RESPONSE_BYTES).body(),
             Bytes::from_static(
                 b"{\"errorMessage\":\"Exceeded maximum allowed payload size (6291556 bytes).\",\"errorType\":\"RequestEntityTooLarge\"}"
             )

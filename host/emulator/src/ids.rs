@@ -46,7 +46,7 @@ pub(crate) fn function_arn(region: &str, function_name: &str) -> String {
 
 /// The proleptic Gregorian (year, month, day) of a count of days since 1970-01-01 (H. Hinnant's
 /// `civil_from_days`), so that no date crate is needed for one log stream name.
-fn civil_date(days: u64) -> (u64, u64, u64) {
+pub(crate) fn civil_date(days: u64) -> (u64, u64, u64) {
     let z = days + 719_468;
     let era = z / 146_097;
     let doe = z - era * 146_097;

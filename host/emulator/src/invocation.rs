@@ -3,20 +3,26 @@
 //!
 //! States: waiting for its turn -> queued (the bootstrap initializing or busy; init deadline, or the
 //! function timeout as a bound) -> handed out by `/next` (function deadline) -> answered, failed at init,
-//! exited, or timed out (the bootstrap is killed exactly at the deadline).
+//! exited, or timed out (the bootstrap is killed exactly at the deadline). A streamed answer goes on:
+//! streaming (function deadline) -> ended, failed mid-stream, or timed out.
+//!
+//! Each invocation is driven by a task of its own (see [`start`]), so that a streamed response can be
+//! passed on after the invoke request's handler has returned the response head.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use hyper::header::HeaderValue;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
-use crate::config::INIT_TIMEOUT;
-use crate::error::{FunctionFailure, error_json};
+use crate::config::{INIT_TIMEOUT, MAX_RESPONSE_BYTES};
+use crate::error::FunctionFailure;
+use crate::reply::{FunctionError, PIECES_IN_FLIGHT, Piece, Reply, next_piece};
 use crate::report::{self, Report};
 use crate::sandbox::{Sandbox, later};
-use crate::supervisor::Exit;
+use crate::supervisor::{Exit, ExitWatch};
 
 /// How long to wait for a killed bootstrap to be reaped before answering anyway (SIGKILL is immediate;
 /// this only bounds the wait should the operating system lag).
@@ -51,55 +57,24 @@ pub(crate) enum Event {
 
 /// What a runtime posted.
 pub(crate) enum Answer {
-    /// `/response`: the function's result.
+    /// A buffered `/response`: the function's result.
     Response {
         /// The payload, as posted.
         body: Bytes,
         /// The payload's content type, as posted.
         content_type: Option<HeaderValue>,
     },
-    /// `/error` or `/init/error`.
-    Error {
-        /// The error JSON, as posted.
-        body: Bytes,
-        /// `Lambda-Runtime-Function-Error-Type` (checked; `Runtime.Unknown` if absent or malformed), used
-        /// when the body is empty.
-        error_type: String,
-    },
-    /// A `/response` over the size limit (answered 413).
-    TooLarge,
-}
-
-/// What the invoke caller receives.
-pub(crate) enum Outcome {
-    /// 200 with the body as posted.
-    Success {
-        /// The payload.
-        body: Bytes,
-        /// Its content type, if the runtime gave one.
+    /// A streamed `/response`, whose pieces arrive as the runtime sends them.
+    Stream {
+        /// The payload's content type, as posted.
         content_type: Option<HeaderValue>,
+        /// The pieces, ending with [`Piece::End`] or [`Piece::Failed`].
+        pieces: mpsc::Receiver<Piece>,
     },
-    /// 200 with `X-Amz-Function-Error: Unhandled` and this error JSON.
-    Unhandled(Bytes),
-}
-
-impl From<Answer> for Outcome {
-    fn from(answer: Answer) -> Self {
-        match answer {
-            Answer::Response { body, content_type } => Self::Success { body, content_type },
-            Answer::Error { body, error_type } if body.is_empty() => {
-                Self::Unhandled(error_json(&error_type, ""))
-            }
-            Answer::Error { body, .. } => Self::Unhandled(body),
-            Answer::TooLarge => Self::Unhandled(FunctionFailure::ResponseTooLarge.body()),
-        }
-    }
-}
-
-impl From<FunctionFailure> for Outcome {
-    fn from(failure: FunctionFailure) -> Self {
-        Self::Unhandled(failure.body())
-    }
+    /// `/error` or `/init/error`.
+    Error(FunctionError),
+    /// A buffered `/response` over the size limit (answered 413).
+    TooLarge,
 }
 
 /// The deadline in force.
@@ -107,8 +82,28 @@ impl From<FunctionFailure> for Outcome {
 enum Limit {
     /// The bootstrap must reach `/next` by then.
     Init(Instant),
-    /// The invocation must be answered by then.
+    /// The invocation must be answered (a streamed response ended) by then.
     Task(Instant),
+}
+
+impl Limit {
+    /// When it expires.
+    fn at(self) -> Instant {
+        match self {
+            Self::Init(at) | Self::Task(at) => at,
+        }
+    }
+}
+
+/// How the wait for the runtime's answer ended.
+enum Waited {
+    /// The runtime answered (or posted `/init/error`).
+    Answered(Answer),
+    /// It ended without an answer: the bootstrap exited, or a deadline passed.
+    Failed(FunctionFailure),
+    /// The invoke caller went away before the answer: the invocation is abandoned (a late answer gets
+    /// 403) and the next one may be queued while the bootstrap is still busy with it.
+    Abandoned,
 }
 
 /// Removes the invocation from the sandbox when the driver ends, even if the caller went away.
@@ -125,42 +120,56 @@ impl Drop for FinishGuard<'_> {
     }
 }
 
-/// Runs one invocation to its end and returns the caller's answer.
-pub(crate) async fn run(
-    sandbox: &Sandbox,
-    event: Bytes,
-    trace_id: HeaderValue,
-    client_context: Option<HeaderValue>,
-) -> Outcome {
-    let _turn = sandbox.turn.lock().await;
+/// Starts `invocation` in a driver task of its own and waits for the head of its answer: a whole
+/// response, a function error, or the start of a stream (which the driver keeps feeding, under the
+/// function deadline, until its end).
+pub(crate) async fn invoke(sandbox: &Arc<Sandbox>, invocation: Queued) -> Reply {
+    let request_id = invocation.request_id.clone();
+    let reply = start(sandbox, invocation);
+    reply
+        .await
+        .unwrap_or_else(|_| Reply::Failed(FunctionFailure::Stopped { request_id }.into()))
+}
+
+/// Starts `invocation` in a driver task of its own; the receiver gets its answer (it is closed if the
+/// emulator stops first). Dropping the receiver before the answer abandons the invocation.
+pub(crate) fn start(sandbox: &Arc<Sandbox>, invocation: Queued) -> oneshot::Receiver<Reply> {
+    let (reply_tx, reply_rx) = oneshot::channel();
+    // Refused once the emulator stopped: the sender is dropped with the driver, closing the receiver.
+    let _ = sandbox.spawn_driver(drive(Arc::clone(sandbox), invocation, reply_tx));
+    reply_rx
+}
+
+/// Runs one invocation to its end: its turn, the bootstrap, the deadlines, the answer, START/END/REPORT.
+async fn drive(sandbox: Arc<Sandbox>, invocation: Queued, mut reply: oneshot::Sender<Reply>) {
+    let _turn = tokio::select! {
+        turn = sandbox.turn.lock() => turn,
+        // The caller gave up while waiting for its turn.
+        () = reply.closed() => return,
+    };
     let settings = &sandbox.settings;
     let sink = &settings.log_sink;
-    let request_id = crate::ids::request_id();
+    let request_id = invocation.request_id.clone();
     let started = Instant::now();
     sink(&report::start_line(&request_id));
 
     let (events_tx, mut events) = mpsc::unbounded_channel();
-    let queued = Queued {
-        request_id: request_id.clone(),
-        event,
-        trace_id,
-        client_context,
-    };
-    let begun = match sandbox.begin(queued, events_tx) {
+    let begun = match sandbox.begin(invocation, events_tx) {
         Ok(begun) => begun,
         Err(error) => {
             let failure = FunctionFailure::InvalidEntrypoint {
                 request_id: request_id.clone(),
                 reason: error.to_string(),
             };
+            let _ = reply.send(Reply::Failed(failure.into()));
             let report = Report::new(&request_id, started.elapsed(), settings.memory_mb);
             sink(&report::end_line(&request_id));
             sink(&report.to_string());
-            return failure.into();
+            return;
         }
     };
     let guard = FinishGuard {
-        sandbox,
+        sandbox: &sandbox,
         request_id: &request_id,
     };
     let mut exit = begun.exit;
@@ -171,10 +180,7 @@ pub(crate) async fn run(
         None => Limit::Task(later(Instant::now(), settings.timeout)),
     };
 
-    let outcome = loop {
-        let at = match limit {
-            Limit::Init(at) | Limit::Task(at) => at,
-        };
+    let waited = loop {
         tokio::select! {
             // An answer posted just before the bootstrap exits wins over the exit.
             biased;
@@ -183,20 +189,43 @@ pub(crate) async fn run(
                     handed_out_at = Some(at);
                     limit = Limit::Task(deadline);
                 }
-                Event::Answered(answer) | Event::InitError(answer) => break Outcome::from(answer),
+                Event::Answered(answer) | Event::InitError(answer) => break Waited::Answered(answer),
             },
-            ended = exit.wait() => break exited(&request_id, &ended).into(),
-            () = tokio::time::sleep_until(at) => {
+            ended = exit.wait() => break Waited::Failed(exited(&request_id, &ended)),
+            () = tokio::time::sleep_until(limit.at()) => {
                 sandbox.kill(begun.generation);
                 let _ = tokio::time::timeout(KILL_WAIT, exit.wait()).await;
-                break match limit {
+                break Waited::Failed(match limit {
                     Limit::Init(_) => FunctionFailure::InitTimeout(INIT_TIMEOUT),
                     Limit::Task(_) => FunctionFailure::Timeout(settings.timeout),
-                }
-                .into();
+                });
             }
+            () = reply.closed() => break Waited::Abandoned,
         }
     };
+    match waited {
+        Waited::Answered(Answer::Stream { content_type, pieces }) => {
+            let (caller, caller_pieces) = mpsc::channel(PIECES_IN_FLIGHT);
+            let answered = reply.send(Reply::Stream {
+                content_type,
+                pieces: caller_pieces,
+            });
+            let forwarding = Forwarding {
+                sandbox: &sandbox,
+                generation: begun.generation,
+                exit: &mut exit,
+                deadline: limit.at(),
+            };
+            forwarding.forward(pieces, answered.ok().map(|()| caller)).await;
+        }
+        Waited::Answered(answer) => {
+            let _ = reply.send(whole(answer));
+        }
+        Waited::Failed(failure) => {
+            let _ = reply.send(Reply::Failed(failure.into()));
+        }
+        Waited::Abandoned => {}
+    }
     drop(guard);
 
     let duration = handed_out_at.unwrap_or(started).elapsed();
@@ -207,7 +236,68 @@ pub(crate) async fn run(
     }
     sink(&report::end_line(&request_id));
     sink(&report.to_string());
-    outcome
+}
+
+/// The caller's answer for a runtime answer that is not a stream.
+fn whole(answer: Answer) -> Reply {
+    match answer {
+        Answer::Response { body, content_type } => Reply::Whole { body, content_type },
+        Answer::Error(error) => Reply::Failed(error),
+        Answer::TooLarge => Reply::Failed(FunctionFailure::ResponseTooLarge(MAX_RESPONSE_BYTES).into()),
+        // Streams are forwarded by the driver; never reached.
+        Answer::Stream { .. } => Reply::Failed(FunctionFailure::Truncated.into()),
+    }
+}
+
+/// A streamed response being passed from the runtime to the caller.
+struct Forwarding<'a> {
+    /// Where the bootstrap is killed at the deadline.
+    sandbox: &'a Sandbox,
+    /// Which bootstrap serves the invocation.
+    generation: u64,
+    /// Its end, waited for after a kill.
+    exit: &'a mut ExitWatch,
+    /// The function deadline: the stream must have ended by then.
+    deadline: Instant,
+}
+
+impl Forwarding<'_> {
+    /// Passes pieces from the runtime to the caller until the last one, at the pace the caller reads
+    /// (backpressure). A caller that went away stops receiving, but the stream is still read to its end,
+    /// as Lambda lets a function finish. At the deadline the bootstrap is killed and the stream ends with
+    /// `Sandbox.Timeout`.
+    ///
+    /// The bootstrap's exit is not watched here: its connection closes with it, so the runtime side ends
+    /// the stream (whole, or `Runtime.TruncatedResponse`) from the bytes that did arrive.
+    async fn forward(self, mut from: mpsc::Receiver<Piece>, mut to: Option<mpsc::Sender<Piece>>) {
+        loop {
+            let piece = tokio::select! {
+                biased;
+                piece = next_piece(&mut from) => piece,
+                () = tokio::time::sleep_until(self.deadline) => break,
+            };
+            let last = piece.is_last();
+            if let Some(caller) = &to {
+                let sent = tokio::select! {
+                    biased;
+                    sent = caller.send(piece) => sent.is_ok(),
+                    () = tokio::time::sleep_until(self.deadline) => break,
+                };
+                if !sent {
+                    to = None;
+                }
+            }
+            if last {
+                return;
+            }
+        }
+        self.sandbox.kill(self.generation);
+        let _ = tokio::time::timeout(KILL_WAIT, self.exit.wait()).await;
+        if let Some(caller) = to {
+            let timeout = FunctionFailure::Timeout(self.sandbox.settings.timeout);
+            let _ = tokio::time::timeout(KILL_WAIT, caller.send(Piece::Failed(timeout.into()))).await;
+        }
+    }
 }
 
 /// The failure for a bootstrap that ended before answering.

@@ -1,17 +1,27 @@
-//! The invoke endpoint, compatible with AWS's runtime interface emulator:
-//! `POST /2015-03-31/functions/{function}/invocations`, answered like Lambda's Invoke API.
+//! The invoke endpoint:
+//! - `POST /2015-03-31/functions/{function}/invocations`, compatible with AWS's runtime interface
+//!   emulator and answered like Lambda's Invoke API; a streamed response is gathered whole (bounded by the
+//!   streamed limit) and, for an HTTP-integration response, given without its prelude;
+//! - `POST /2021-11-15/functions/{function}/response-streaming-invocations` (InvokeWithResponseStream),
+//!   answered as an event stream (see `event_stream.rs`);
+//! - any method on `/lambda-url/{function}/...`, a Function URL (see `function_url`).
+//!
+//! Any function name is accepted: the emulator runs one function.
 
 use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+use bytes::{Bytes, BytesMut};
 use hyper::body::Incoming;
 use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
+use tokio::sync::mpsc;
 
 use crate::config::MAX_EVENT_BYTES;
 use crate::error::ApiError;
-use crate::invocation::{self, Outcome};
+use crate::invocation::{self, Queued};
+use crate::reply::{FunctionError, Piece, PieceSource, Reply, next_piece};
 use crate::sandbox::Sandbox;
 use crate::server::{Body, BodyError, error_response, read_body, respond};
 
@@ -26,44 +36,93 @@ const EXECUTED_VERSION: HeaderName = HeaderName::from_static("x-amz-executed-ver
 /// A well-formed trace id, should a generated one ever fail to be a header value.
 const FALLBACK_TRACE_ID: &str = "Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0";
 
-/// Whether `path` is `/2015-03-31/functions/<any name>/invocations` (RIE's name is `function`).
-fn is_invoke_path(path: &str) -> bool {
-    path.strip_prefix("/2015-03-31/functions/")
-        .and_then(|rest| rest.strip_suffix("/invocations"))
-        .is_some_and(|name| !name.is_empty() && !name.contains('/'))
+/// The invoke endpoint's routes.
+#[derive(Debug, PartialEq, Eq)]
+enum Route {
+    /// `POST /2015-03-31/functions/{name}/invocations` (RIE's name is `function`).
+    Invoke,
+    /// `POST /2021-11-15/functions/{name}/response-streaming-invocations`.
+    InvokeStreaming,
+    /// `/lambda-url/{name}[/{path}]`, any method.
+    FunctionUrl,
+}
+
+/// Maps a method and path to its route: the whole invoke endpoint in one place.
+fn route(method: &Method, path: &str) -> Option<Route> {
+    if crate::function_url::split_path(path).is_some() {
+        return Some(Route::FunctionUrl);
+    }
+    let name_between = |prefix: &str, suffix: &str| {
+        path.strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(suffix))
+            .is_some_and(|name| !name.is_empty() && !name.contains('/'))
+    };
+    if *method != Method::POST {
+        None
+    } else if name_between("/2015-03-31/functions/", "/invocations") {
+        Some(Route::Invoke)
+    } else if name_between("/2021-11-15/functions/", "/response-streaming-invocations") {
+        Some(Route::InvokeStreaming)
+    } else {
+        None
+    }
 }
 
 /// Answers one request to the invoke endpoint.
 pub(crate) async fn routes(sandbox: Arc<Sandbox>, request: Request<Incoming>) -> Response<Body> {
+    let route = route(request.method(), request.uri().path());
+    if route == Some(Route::FunctionUrl) {
+        return crate::function_url::invoke(&sandbox, request).await;
+    }
     let (parts, body) = request.into_parts();
-    if parts.method != Method::POST || !is_invoke_path(parts.uri.path()) {
-        return error_response(&ApiError::NotFound(format!(
+    let invocation = match route {
+        Some(_) => read_invocation(&parts.headers, body).await,
+        None => Err(ApiError::NotFound(format!(
             "{} {}",
             parts.method,
             parts.uri.path()
-        )));
-    }
-    match invoke(&sandbox, &parts.headers, body).await {
-        Ok(outcome) => answer(outcome),
-        Err(error) => error_response(&error),
-    }
+        ))),
+    };
+    let invocation = match invocation {
+        Ok(invocation) => invocation,
+        Err(error) => return error_response(&error),
+    };
+    let mut response = if route == Some(Route::InvokeStreaming) {
+        let reply = invocation::start(&sandbox, invocation);
+        crate::event_stream::respond(PieceSource::Waiting(reply))
+    } else {
+        answer(invocation::invoke(&sandbox, invocation).await).await
+    };
+    response
+        .headers_mut()
+        .insert(EXECUTED_VERSION, HeaderValue::from_static("$LATEST"));
+    response
 }
 
-/// Reads the event and runs the invocation.
-async fn invoke(sandbox: &Sandbox, headers: &HeaderMap, body: Incoming) -> Result<Outcome, ApiError> {
+/// Reads the event and the invoke headers into an invocation with a new request id.
+async fn read_invocation(headers: &HeaderMap, body: Incoming) -> Result<Queued, ApiError> {
     let client_context = headers.get(CLIENT_CONTEXT).map(client_context).transpose()?;
-    let trace_id = match headers.get(TRACE_ID) {
-        Some(trace_id) => trace_id.clone(),
-        // A fresh id is hex, digits and punctuation: always a valid header value.
-        None => HeaderValue::from_str(&crate::ids::trace_id())
-            .unwrap_or(HeaderValue::from_static(FALLBACK_TRACE_ID)),
-    };
     let event = match read_body(headers, body, MAX_EVENT_BYTES).await {
         Ok(event) => event,
         Err(BodyError::TooLarge) => return Err(ApiError::EventTooLarge),
         Err(BodyError::Broken(reason)) => return Err(ApiError::BadBody(reason)),
     };
-    Ok(invocation::run(sandbox, event, trace_id, client_context).await)
+    Ok(Queued {
+        request_id: crate::ids::request_id(),
+        event,
+        trace_id: trace_id(headers),
+        client_context,
+    })
+}
+
+/// The caller's `X-Amzn-Trace-Id`, or a new trace id.
+pub(crate) fn trace_id(headers: &HeaderMap) -> HeaderValue {
+    match headers.get(TRACE_ID) {
+        Some(trace_id) => trace_id.clone(),
+        // A fresh id is hex, digits and punctuation: always a valid header value.
+        None => HeaderValue::from_str(&crate::ids::trace_id())
+            .unwrap_or(HeaderValue::from_static(FALLBACK_TRACE_ID)),
+    }
 }
 
 /// Decodes `X-Amz-Client-Context` into the JSON passed as `Lambda-Runtime-Client-Context`: as decoded,
@@ -85,24 +144,41 @@ fn client_context(encoded: &HeaderValue) -> Result<HeaderValue, ApiError> {
 }
 
 /// The Invoke API's answer: 200 either way, a function error marked `X-Amz-Function-Error: Unhandled`.
-fn answer(outcome: Outcome) -> Response<Body> {
+/// A streamed response is gathered whole first.
+async fn answer(reply: Reply) -> Response<Body> {
     let json = HeaderValue::from_static("application/json");
-    let mut response = match outcome {
-        Outcome::Success { body, content_type } => {
-            respond(StatusCode::OK, content_type.unwrap_or(json), body)
-        }
-        Outcome::Unhandled(body) => {
-            let mut response = respond(StatusCode::OK, json, body);
+    let gathered = match reply {
+        Reply::Whole { body, content_type } => Ok((body, content_type)),
+        Reply::Failed(error) => Err(error),
+        Reply::Stream { content_type, pieces } => gather(content_type, pieces).await,
+    };
+    match gathered {
+        Ok((body, content_type)) => respond(StatusCode::OK, content_type.unwrap_or(json), body),
+        Err(error) => {
+            let mut response = respond(StatusCode::OK, json, error.body);
             response
                 .headers_mut()
                 .insert(FUNCTION_ERROR, HeaderValue::from_static("Unhandled"));
             response
         }
-    };
-    response
-        .headers_mut()
-        .insert(EXECUTED_VERSION, HeaderValue::from_static("$LATEST"));
-    response
+    }
+}
+
+/// Reads a streamed response to its end (it is bounded by the streamed limit): its payload, without an
+/// HTTP-integration prelude, and its content type (the prelude's, for an HTTP-integration response).
+async fn gather(
+    mut content_type: Option<HeaderValue>,
+    mut pieces: mpsc::Receiver<Piece>,
+) -> Result<(Bytes, Option<HeaderValue>), FunctionError> {
+    let mut body = BytesMut::new();
+    loop {
+        match next_piece(&mut pieces).await {
+            Piece::Prelude { prelude, .. } => content_type = prelude.content_type(),
+            Piece::Data(data) => body.extend_from_slice(&data),
+            Piece::End => return Ok((body.freeze(), content_type)),
+            Piece::Failed(error) => return Err(error),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -111,11 +187,29 @@ mod tests {
 
     #[test]
     fn invoke_paths() {
-        assert!(is_invoke_path("/2015-03-31/functions/function/invocations"));
-        assert!(is_invoke_path("/2015-03-31/functions/my-fn/invocations"));
-        assert!(!is_invoke_path("/2015-03-31/functions//invocations"));
-        assert!(!is_invoke_path("/2015-03-31/functions/a/b/invocations"));
-        assert!(!is_invoke_path("/2018-06-01/runtime/invocation/next"));
+        let post = |path: &str| route(&Method::POST, path);
+        assert_eq!(
+            post("/2015-03-31/functions/function/invocations"),
+            Some(Route::Invoke)
+        );
+        assert_eq!(
+            post("/2015-03-31/functions/my-fn/invocations"),
+            Some(Route::Invoke)
+        );
+        assert_eq!(post("/2015-03-31/functions//invocations"), None);
+        assert_eq!(post("/2015-03-31/functions/a/b/invocations"), None);
+        assert_eq!(post("/2018-06-01/runtime/invocation/next"), None);
+        assert_eq!(
+            post("/2021-11-15/functions/fn/response-streaming-invocations"),
+            Some(Route::InvokeStreaming)
+        );
+        assert_eq!(route(&Method::GET, "/2015-03-31/functions/fn/invocations"), None);
+        assert_eq!(route(&Method::GET, "/lambda-url/fn"), Some(Route::FunctionUrl));
+        assert_eq!(
+            route(&Method::DELETE, "/lambda-url/fn/a/b"),
+            Some(Route::FunctionUrl)
+        );
+        assert_eq!(route(&Method::GET, "/lambda-url/"), None);
     }
 
     #[test]

@@ -7,32 +7,49 @@
 //! What it does, like Lambda and RIE:
 //! - serves `POST /2015-03-31/functions/function/invocations` (any function name), one invocation at a
 //!   time, and answers like Lambda's Invoke API (a function error is 200 with
-//!   `X-Amz-Function-Error: Unhandled`);
+//!   `X-Amz-Function-Error: Unhandled`); a streamed response is gathered whole;
+//! - serves `POST /2021-11-15/functions/{name}/response-streaming-invocations` (InvokeWithResponseStream)
+//!   as an AWS event stream of `PayloadChunk` events and a final `InvokeComplete`, sent as the runtime
+//!   streams;
+//! - serves Function URLs on `/lambda-url/{name}/...` (any method): the request becomes a payload-2.0
+//!   event and the function's answer a plain HTTP response, streamed as the handler writes it;
 //! - spawns the bootstrap lazily on the first invoke, with the environment Lambda sets
 //!   (`AWS_LAMBDA_RUNTIME_API` and the rest), and forwards its output line by line to a [`LogSink`];
-//! - serves the Runtime API (`/2018-06-01/runtime/...`) with Lambda's status codes and limits;
+//! - serves the Runtime API (`/2018-06-01/runtime/...`) with Lambda's status codes and limits, streamed
+//!   responses included (chunked, 200 MiB at most, error trailers; not throttled, unlike Lambda);
 //! - kills the bootstrap exactly at the function deadline (or after 10 s of init) and re-spawns it on the
 //!   next invoke, as it does after an init error or an exit;
 //! - writes START/END/REPORT lines.
 //!
 //! Layout:
 //! - `config`: [`EmulatorConfig`] and its defaults; `settings`: what is derived from it;
-//! - `server`: the HTTP accept loop and body limits shared by both endpoints;
-//! - `invoke_api`: the invoke endpoint; `runtime_api`: every Runtime API route;
-//! - `invocation`: the state machine of one invocation; `sandbox`: the state both APIs share;
+//! - `server`: the HTTP accept loop and body limits shared by both endpoints; `body`: the answer body,
+//!   whole or rendered piece by piece;
+//! - `invoke_api`: the invoke endpoint's routes and the RIE-compatible answer; `event_stream`: the
+//!   InvokeWithResponseStream answer; `function_url`: Function URL events and answers;
+//! - `runtime_api`: every Runtime API route; `stream`: a streamed `/response`; `prelude`: the
+//!   HTTP-integration prelude;
+//! - `invocation`: the state machine of one invocation; `reply`: what it hands the invoke endpoint (a
+//!   whole answer, an error, or a stream of pieces); `sandbox`: the state both APIs share;
 //! - `supervisor`: spawn, kill and output forwarding; `report`: START/END/REPORT;
 //! - `ids`: request and trace ids, ARNs; `error`: the error types and their `errorType` names.
 
+mod body;
 mod config;
 mod error;
+mod event_stream;
+mod function_url;
 mod ids;
 mod invocation;
 mod invoke_api;
+mod prelude;
+mod reply;
 mod report;
 mod runtime_api;
 mod sandbox;
 mod server;
 mod settings;
+mod stream;
 mod supervisor;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -45,7 +62,7 @@ use tokio::task::JoinSet;
 
 pub use crate::config::{
     DEFAULT_FUNCTION_NAME, DEFAULT_INVOKE_PORT, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, EmulatorConfig,
-    INIT_TIMEOUT, LogSink, MAX_EVENT_BYTES, MAX_RESPONSE_BYTES, stdout_sink,
+    INIT_TIMEOUT, LogSink, MAX_EVENT_BYTES, MAX_RESPONSE_BYTES, MAX_STREAM_BYTES, stdout_sink,
 };
 use crate::sandbox::Sandbox;
 use crate::settings::Settings;

@@ -11,6 +11,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use crate::config::MAX_RESPONSE_BYTES;
 use crate::error::{ApiError, is_valid_error_type};
 use crate::invocation::Answer;
+use crate::reply::FunctionError;
 use crate::sandbox::{HandOut, Sandbox};
 use crate::server::{Body, BodyError, error_response, json, read_body, respond};
 
@@ -28,7 +29,7 @@ pub(crate) const INVOKED_FUNCTION_ARN: HeaderName =
 pub(crate) const TRACE_ID: HeaderName = HeaderName::from_static("lambda-runtime-trace-id");
 /// The caller's client context, JSON (on `/next`, only when the caller sent one).
 pub(crate) const CLIENT_CONTEXT: HeaderName = HeaderName::from_static("lambda-runtime-client-context");
-/// The error's `Category.Reason` (on `/error` and `/init/error`).
+/// The error's `Category.Reason` (on `/error` and `/init/error`, and as a trailer of a streamed response).
 pub(crate) const FUNCTION_ERROR_TYPE: HeaderName =
     HeaderName::from_static("lambda-runtime-function-error-type");
 /// `streaming` for a streamed response (on `/response`).
@@ -132,7 +133,11 @@ async fn response(
     headers: &HeaderMap,
     body: Incoming,
 ) -> Result<Response<Body>, ApiError> {
-    response_mode(headers)?;
+    if response_mode(headers)? == Mode::Streaming {
+        return crate::stream::receive(sandbox, id, headers, body)
+            .await
+            .map(|()| accepted());
+    }
     sandbox.check_answerable(id)?;
     let content_type = headers.get(CONTENT_TYPE).cloned();
     match read_body(headers, body, MAX_RESPONSE_BYTES).await {
@@ -142,18 +147,27 @@ async fn response(
         Err(BodyError::TooLarge) => {
             // The caller learns it as Function.ResponseSizeTooLarge; a later /error gets 403.
             let _ = sandbox.answer(id, Answer::TooLarge);
-            Err(ApiError::ResponseTooLarge)
+            Err(ApiError::ResponseTooLarge(MAX_RESPONSE_BYTES))
         }
         Err(BodyError::Broken(reason)) => Err(ApiError::BadBody(reason)),
     }
 }
 
-/// The one place response modes are decided: buffered (no header) is served; `streaming` is refused
-/// until it is implemented; anything else is invalid.
-fn response_mode(headers: &HeaderMap) -> Result<(), ApiError> {
+/// How a `/response` body is sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// Whole, at most 6 MiB + 100 bytes (no `Lambda-Runtime-Function-Response-Mode`).
+    Buffered,
+    /// Chunked, passed on as it arrives (see `stream.rs`).
+    Streaming,
+}
+
+/// The one place response modes are decided: buffered (no header) or `streaming`; anything else is
+/// invalid (400).
+fn response_mode(headers: &HeaderMap) -> Result<Mode, ApiError> {
     match headers.get(RESPONSE_MODE) {
-        None => Ok(()),
-        Some(mode) if mode.as_bytes() == b"streaming" => Err(ApiError::StreamingNotSupported),
+        None => Ok(Mode::Buffered),
+        Some(mode) if mode.as_bytes() == b"streaming" => Ok(Mode::Streaming),
         Some(mode) => Err(ApiError::InvalidResponseMode(
             String::from_utf8_lossy(mode.as_bytes()).into_owned(),
         )),
@@ -188,11 +202,10 @@ async fn read_error(headers: &HeaderMap, body: Incoming) -> Result<Answer, ApiEr
         .get(FUNCTION_ERROR_TYPE)
         .and_then(|value| value.to_str().ok())
         .filter(|name| is_valid_error_type(name))
-        .unwrap_or("Runtime.Unknown")
-        .to_owned();
+        .map(str::to_owned);
     match read_body(headers, body, MAX_RESPONSE_BYTES).await {
-        Ok(body) => Ok(Answer::Error { body, error_type }),
-        Err(BodyError::TooLarge) => Err(ApiError::ResponseTooLarge),
+        Ok(body) => Ok(Answer::Error(FunctionError::posted(body, error_type))),
+        Err(BodyError::TooLarge) => Err(ApiError::ResponseTooLarge(MAX_RESPONSE_BYTES)),
         Err(BodyError::Broken(reason)) => Err(ApiError::BadBody(reason)),
     }
 }

@@ -5,11 +5,13 @@
 //! [`Notify`] (for `/next` pollers) and a channel per invocation (for its driver, see `invocation.rs`).
 
 use std::collections::VecDeque;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::{Notify, mpsc};
+use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::config::INIT_TIMEOUT;
@@ -33,6 +35,18 @@ pub(crate) struct Sandbox {
     changed: Notify,
     /// Serializes invocations, in arrival order (tokio's mutex is fair), as RIE does.
     pub(crate) turn: tokio::sync::Mutex<()>,
+    /// The invocation drivers (see `invocation.rs`), each a task of its own so that a streamed response
+    /// outlives the invoke request's handler; aborted all at once by [`Sandbox::stop`].
+    drivers: Mutex<Drivers>,
+}
+
+/// The running invocation drivers.
+#[derive(Default)]
+struct Drivers {
+    /// The tasks (finished ones are reaped at each spawn).
+    tasks: JoinSet<()>,
+    /// Set by [`Sandbox::stop`]: no driver starts after it (it would spawn a bootstrap again).
+    stopped: bool,
 }
 
 /// The mutable part of the [`Sandbox`].
@@ -95,7 +109,22 @@ impl Sandbox {
             state: Mutex::new(State::default()),
             changed: Notify::new(),
             turn: tokio::sync::Mutex::new(()),
+            drivers: Mutex::new(Drivers::default()),
         }
+    }
+
+    /// Runs an invocation driver in a task of its own; `false` (and nothing runs) once stopped.
+    pub(crate) fn spawn_driver(&self, driver: impl Future<Output = ()> + Send + 'static) -> bool {
+        let mut drivers = self
+            .drivers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if drivers.stopped {
+            return false;
+        }
+        while drivers.tasks.try_join_next().is_some() {}
+        drivers.tasks.spawn(driver);
+        true
     }
 
     /// The state; a poisoned lock is taken over (every update leaves the state consistent).
@@ -298,8 +327,17 @@ impl Sandbox {
             .pid()
     }
 
-    /// Kills the bootstrap, if any, and wakes every poller; returns a handle to wait for its end.
+    /// Stops every invocation driver, kills the bootstrap, if any, and wakes every poller; returns a
+    /// handle to wait for the bootstrap's end.
     pub(crate) fn stop(&self) -> Option<ExitWatch> {
+        {
+            let mut drivers = self
+                .drivers
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            drivers.stopped = true;
+            drivers.tasks.abort_all();
+        }
         let mut state = self.state();
         let mut runtime = state.runtime.take()?;
         state.generation += 1;

@@ -3,10 +3,11 @@
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use http_body_util::{BodyExt as _, Full};
+use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
 use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue};
 use hyper::server::conn::http1;
@@ -16,10 +17,12 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
+pub(crate) use crate::body::Body;
 use crate::error::ApiError;
 
-/// Every answer is small or already buffered, so one body type serves both endpoints.
-pub(crate) type Body = Full<Bytes>;
+/// The address of the client, put in every request's extensions (a Function URL event's `sourceIp`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Peer(pub(crate) SocketAddr);
 
 /// How long to back off after a failed `accept` (out of file descriptors, say) so that a persistent
 /// failure does not spin a core; the listener is retried afterwards.
@@ -37,12 +40,13 @@ where
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => {
+                Ok((stream, peer)) => {
                     // Small request/answer exchanges: do not let Nagle delay them.
                     let _ = stream.set_nodelay(true);
                     let handle = handle.clone();
                     connections.spawn(async move {
-                        let service = service_fn(move |request| {
+                        let service = service_fn(move |mut request: Request<Incoming>| {
+                            request.extensions_mut().insert(Peer(peer));
                             let answer = handle(request);
                             async move { Ok::<_, Infallible>(answer.await) }
                         });
@@ -110,9 +114,24 @@ pub(crate) async fn read_body(
     }
 }
 
+/// Reads the rest of a refused body and throws it away, until its end or for [`DRAIN_LIMIT`] bytes at
+/// most, so that a client that is still sending gets its answer on a clean connection.
+pub(crate) async fn drain(body: &mut Incoming) {
+    let mut read: u64 = 0;
+    while read <= DRAIN_LIMIT {
+        match body.frame().await {
+            Some(Ok(frame)) => {
+                let length = frame.data_ref().map_or(0, Bytes::len);
+                read = read.saturating_add(length as u64);
+            }
+            Some(Err(_)) | None => return,
+        }
+    }
+}
+
 /// A response with a body and a content type.
 pub(crate) fn respond(status: StatusCode, content_type: HeaderValue, body: Bytes) -> Response<Body> {
-    let mut response = Response::new(Full::new(body));
+    let mut response = Response::new(Body::full(body));
     *response.status_mut() = status;
     response.headers_mut().insert(CONTENT_TYPE, content_type);
     response

@@ -34,6 +34,8 @@ pub(crate) struct Settings {
     pub(crate) working_dir: Option<PathBuf>,
     /// The default `LAMBDA_TASK_ROOT`: the working directory, or the emulator's current directory.
     pub(crate) task_root: Option<PathBuf>,
+    /// The largest streamed response.
+    pub(crate) max_stream_bytes: usize,
 }
 
 impl Settings {
@@ -63,6 +65,7 @@ impl Settings {
             log_sink: config.log_sink,
             working_dir: config.working_dir,
             task_root,
+            max_stream_bytes: config.max_stream_bytes,
         })
     }
 

@@ -228,3 +228,48 @@ impl TaskRoot {
         self.dir.path().join("handler.wasm")
     }
 }
+
+impl Function {
+    /// Sends any request to the emulator's invoke listener and returns the response as it starts, so a test
+    /// can read a streamed body frame by frame.
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        body: impl Into<Bytes>,
+    ) -> hyper::Response<hyper::body::Incoming> {
+        let url = format!("http://{}{path}", self.emulator.invoke_addr());
+        let request = hyper::Request::builder()
+            .method(method)
+            .uri(url)
+            .header("user-agent", "lambda-wasm-tests")
+            .body(Full::new(body.into()))
+            .expect("a request");
+        tokio::time::timeout(INVOKE_LIMIT, self.client.request(request))
+            .await
+            .expect("no response head in time")
+            .expect("the request failed")
+    }
+
+    /// The `Max Memory Used` of the last REPORT line, in MB.
+    pub fn last_max_memory_mb(&self) -> Option<u64> {
+        let logs = self.logs();
+        let report = logs.iter().rev().find(|l| l.starts_with("REPORT "))?;
+        let used = report
+            .split('\t')
+            .find_map(|field| field.trim().strip_prefix("Max Memory Used: "))?;
+        used.trim_end_matches(" MB").trim().parse().ok()
+    }
+}
+
+/// Reads the next data frame of a streamed body (skipping trailers); `None` at the end.
+pub async fn next_data(body: &mut hyper::body::Incoming) -> Option<Bytes> {
+    loop {
+        let frame = tokio::time::timeout(INVOKE_LIMIT, body.frame())
+            .await
+            .expect("the stream stalled")?;
+        if let Ok(data) = frame.expect("the stream broke").into_data() {
+            return Some(data);
+        }
+    }
+}

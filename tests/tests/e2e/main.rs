@@ -13,4 +13,6 @@ mod harness;
 mod init;
 mod invoke;
 mod logs;
+mod raw_stream;
 mod sandbox;
+mod stream;

@@ -1,172 +1,13 @@
-//! Drives the emulator over real HTTP on 127.0.0.1: a shell command stands in for the bootstrap process
-//! (it prints `spawned <pid>` and sleeps), and the test itself speaks the Runtime API as the runtime would.
-//! Every wait is bounded.
-#![expect(clippy::unwrap_used, reason = "test code: a failed unwrap is a failed test")]
+//! The buffered Runtime API and the RIE-compatible invoke endpoint: round trips, errors, limits,
+//! init errors, exits and timeouts.
 
-use std::ffi::OsString;
-use std::future::Future;
-use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt as _, Full};
-use hyper::header::{CONTENT_TYPE, HOST, HeaderMap};
-use hyper::{Method, Request, StatusCode};
-use hyper_util::rt::TokioIo;
-use lambda_wasm_emulator::{Emulator, EmulatorConfig, LogSink};
-use serde_json::Value;
-use tokio::net::TcpStream;
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
+use hyper::header::CONTENT_TYPE;
+use hyper::{Method, StatusCode};
 
-/// The bound on every wait in these tests.
-const WAIT: Duration = Duration::from_secs(15);
-/// A bootstrap that announces itself and then does nothing: the test plays the runtime.
-const IDLE_BOOTSTRAP: &str = "echo spawned $$; exec sleep 30";
-const INVOKE_PATH: &str = "/2015-03-31/functions/function/invocations";
-const NEXT_PATH: &str = "/2018-06-01/runtime/invocation/next";
-
-/// An answer, fully read.
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Bytes,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).map(|value| value.to_str().unwrap())
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap()
-    }
-}
-
-/// A running emulator and the lines it logged.
-struct Harness {
-    emulator: Emulator,
-    lines: mpsc::UnboundedReceiver<String>,
-    /// Lines received while waiting for another one.
-    seen: Vec<String>,
-}
-
-impl Harness {
-    async fn start(script: &str, timeout: Duration) -> Self {
-        let (tx, lines) = mpsc::unbounded_channel();
-        let log_sink: LogSink = Arc::new(move |line: &str| {
-            let _ = tx.send(line.to_owned());
-        });
-        let config = EmulatorConfig {
-            command: ["/bin/sh", "-c", script]
-                .into_iter()
-                .map(OsString::from)
-                .collect(),
-            timeout,
-            invoke_addr: "127.0.0.1:0".parse().unwrap(),
-            log_sink,
-            ..EmulatorConfig::default()
-        };
-        let emulator = Emulator::start(config).await.unwrap();
-        Self {
-            emulator,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// Takes the first logged line, not taken yet, that starts with `prefix` (waiting for it if need be).
-    async fn line(&mut self, prefix: &str) -> String {
-        if let Some(index) = self.seen.iter().position(|line| line.starts_with(prefix)) {
-            return self.seen.remove(index);
-        }
-        bounded(async {
-            loop {
-                let line = self.lines.recv().await.unwrap();
-                if line.starts_with(prefix) {
-                    return line;
-                }
-                self.seen.push(line);
-            }
-        })
-        .await
-    }
-
-    /// Waits for the bootstrap to announce itself; returns its pid.
-    async fn spawned(&mut self) -> u32 {
-        let line = self.line("spawned ").await;
-        line.trim_start_matches("spawned ").parse().unwrap()
-    }
-
-    /// Starts an invoke in the background (it returns when the function answers).
-    fn invoke(&self, headers: &[(&'static str, &'static str)], event: &'static str) -> JoinHandle<Reply> {
-        let addr = self.emulator.invoke_addr();
-        let headers = headers.to_vec();
-        tokio::spawn(async move { request(addr, Method::POST, INVOKE_PATH, &headers, event.into()).await })
-    }
-
-    async fn runtime(&self, method: Method, path: &str, headers: &[(&str, &str)], body: Bytes) -> Reply {
-        request(self.emulator.runtime_api_addr(), method, path, headers, body).await
-    }
-
-    async fn next(&self) -> Reply {
-        self.runtime(Method::GET, NEXT_PATH, &[], Bytes::new()).await
-    }
-
-    async fn post(&self, id: &str, action: &str, headers: &[(&str, &str)], body: impl Into<Bytes>) -> Reply {
-        let path = format!("/2018-06-01/runtime/invocation/{id}/{action}");
-        self.runtime(Method::POST, &path, headers, body.into()).await
-    }
-}
-
-async fn bounded<T>(future: impl Future<Output = T>) -> T {
-    tokio::time::timeout(WAIT, future).await.unwrap()
-}
-
-async fn finished(invoke: JoinHandle<Reply>) -> Reply {
-    bounded(invoke).await.unwrap()
-}
-
-/// One HTTP/1.1 request on a connection of its own.
-async fn request(
-    addr: SocketAddr,
-    method: Method,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Bytes,
-) -> Reply {
-    bounded(async {
-        let stream = TcpStream::connect(addr).await.unwrap();
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .unwrap();
-        tokio::spawn(connection);
-        let mut builder = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(HOST, addr.to_string());
-        for (name, value) in headers {
-            builder = builder.header(*name, *value);
-        }
-        let response = sender
-            .send_request(builder.body(Full::new(body)).unwrap())
-            .await
-            .unwrap();
-        let (parts, body) = response.into_parts();
-        let body = body.collect().await.unwrap().to_bytes();
-        Reply {
-            status: parts.status,
-            headers: parts.headers,
-            body,
-        }
-    })
-    .await
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis() as u64
-}
+use crate::harness::{Harness, IDLE_BOOTSTRAP, INVOKE_PATH, bounded, finished, now_ms, request};
 
 #[tokio::test]
 async fn round_trip_then_warm_error_and_answer_rules() {
@@ -230,16 +71,17 @@ async fn round_trip_then_warm_error_and_answer_rules() {
             .status,
         StatusCode::NOT_FOUND
     );
-    // A response mode other than buffered is refused, and leaves the invocation open.
-    let streaming = h
+    // A response mode other than buffered or streaming is refused, and leaves the invocation open.
+    let bogus = h
         .post(
             &id,
             "response",
-            &[("Lambda-Runtime-Function-Response-Mode", "streaming")],
+            &[("Lambda-Runtime-Function-Response-Mode", "bogus")],
             "x",
         )
         .await;
-    assert_eq!(streaming.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bogus.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bogus.json()["errorType"], "InvalidResponseMode");
 
     let posted = h
         .post(&id, "response", &[("content-type", "text/plain")], "pong")
