@@ -5,7 +5,19 @@ GUEST_TARGET := wasm32-wasip2
 GUEST_DIR := $(CURDIR)/target/wasm-guests
 HELLO_WASM := $(GUEST_DIR)/$(GUEST_TARGET)/release/rust_hello.wasm
 
-.PHONY: demo test lint setup build hello clean-guests
+.PHONY: demo test lint setup build hello clean-guests dist dist-setup
+
+# `make dist`: the `bootstrap` Lambda runs, for x86_64 and arm64 (provided.al2023 has glibc 2.34, so: static musl).
+DIST_DIR := $(CURDIR)/target/dist
+TOOLS := $(CURDIR)/target/tools
+# zig is the C cross compiler (wasmtime's helpers and ring compile C), from PyPI: no system package needed.
+ZIG_VERSION := 0.15.1
+# Lean by default: `package` puts a .cwasm in the zip, which needs no compiler. `make dist DIST_FEATURES=`
+# builds the full bootstrap (it also compiles a plain .wasm at INIT).
+DIST_FEATURES ?= --no-default-features
+# Lambda architecture name -> Rust target triple.
+DIST_TRIPLE_x86_64 := x86_64-unknown-linux-musl
+DIST_TRIPLE_arm64 := aarch64-unknown-linux-musl
 
 ## Installs what the build needs that a fresh machine lacks: the wasm target of the pinned toolchain.
 setup:
@@ -27,13 +39,48 @@ demo: build hello
 ## Every test: unit tests, the guest SDK's and the example's native tests, and the end-to-end tests, which
 ## build their guest components from source and drive the real bootstrap through the emulator.
 test: build
+	examples/build-all.sh
 	$(CARGO) test --workspace
-	$(CARGO) test --locked --manifest-path guest-sdk/rust/Cargo.toml
+	$(CARGO) test --locked --all-features --manifest-path guest-sdk/rust/Cargo.toml
 	$(CARGO) test --locked --manifest-path examples/rust-hello/Cargo.toml
 	$(CARGO) test --locked --manifest-path examples/rust-streaming/Cargo.toml
+	$(CARGO) test --locked --manifest-path examples/rust-fetch/Cargo.toml
 
 ## Formatting and lints, warnings as errors.
 lint: setup
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
-	$(CARGO) clippy --locked --manifest-path guest-sdk/rust/Cargo.toml --target $(GUEST_TARGET) -- -D warnings
+	$(CARGO) clippy --locked --all-features --manifest-path guest-sdk/rust/Cargo.toml --target $(GUEST_TARGET) -- -D warnings
+
+## Installs what `dist` needs: the two musl targets, and zig (from PyPI) as the C cross compiler, with a wrapper
+## per target that drops the clang-style `--target=` cc-rs adds (zig takes its own `-target`).
+dist-setup:
+	rustup target add $(DIST_TRIPLE_x86_64) $(DIST_TRIPLE_arm64)
+	test -d $(TOOLS)/ziglang/ziglang || python3 -m pip install --quiet --disable-pip-version-check \
+		--target $(TOOLS)/ziglang ziglang==$(ZIG_VERSION)
+	mkdir -p $(TOOLS)/bin
+	for zig in x86_64-linux-musl aarch64-linux-musl; do \
+		printf '%s\n' '#!/bin/sh' \
+			'for a do shift; case "$$a" in --target=*) ;; *) set -- "$$@" "$$a";; esac; done' \
+			"exec env PYTHONPATH=$(TOOLS)/ziglang python3 -m ziglang cc -target $$zig \"\$$@\"" \
+			> $(TOOLS)/bin/zigcc-$$zig; \
+		chmod +x $(TOOLS)/bin/zigcc-$$zig; \
+	done
+
+## Release `bootstrap` binaries for Lambda, static (musl), in target/dist/{x86_64,arm64}/bootstrap. Each is built on
+## its own (`-p`, never `--workspace`: feature unification would pull the CLI's compiler in), linked by rust-lld,
+## symbols stripped.
+dist: dist-setup
+	CC_$(subst -,_,$(DIST_TRIPLE_x86_64))=$(TOOLS)/bin/zigcc-x86_64-linux-musl \
+	CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER=rust-lld CARGO_PROFILE_RELEASE_STRIP=symbols \
+		$(CARGO) build --locked -p lambda-wasm-host --bin bootstrap --release $(DIST_FEATURES) \
+		--target $(DIST_TRIPLE_x86_64)
+	CC_$(subst -,_,$(DIST_TRIPLE_arm64))=$(TOOLS)/bin/zigcc-aarch64-linux-musl \
+	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER=rust-lld CARGO_PROFILE_RELEASE_STRIP=symbols \
+		$(CARGO) build --locked -p lambda-wasm-host --bin bootstrap --release $(DIST_FEATURES) \
+		--target $(DIST_TRIPLE_arm64)
+	for arch in x86_64 arm64; do \
+		triple=$$(case $$arch in x86_64) echo $(DIST_TRIPLE_x86_64);; arm64) echo $(DIST_TRIPLE_arm64);; esac); \
+		mkdir -p $(DIST_DIR)/$$arch && cp target/$$triple/release/bootstrap $(DIST_DIR)/$$arch/bootstrap; \
+	done
+	ls -l $(DIST_DIR)/*/bootstrap

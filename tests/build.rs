@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Rust guests: (env suffix, artifact file name). All are built by the two cargo invocations below.
-const RUST_GUESTS: [(&str, &str); 12] = [
+const RUST_GUESTS: [(&str, &str); 14] = [
     ("ECHO", "fixture_echo.wasm"),
     ("BEHAVIORS", "fixture_behaviors.wasm"),
     ("OTHER_WORLD", "fixture_other_world.wasm"),
@@ -22,6 +22,8 @@ const RUST_GUESTS: [(&str, &str); 12] = [
     ("STDOUT_FLOOD", "fixture_stdout_flood.wasm"),
     ("BIG_RESPONSE", "fixture_big_response.wasm"),
     ("STREAMING", "fixture_streaming.wasm"),
+    ("OUTBOUND", "fixture_outbound.wasm"),
+    ("RUST_FETCH", "rust_fetch.wasm"),
     ("RUST_HELLO", "rust_hello.wasm"),
     ("RUST_STREAMING", "rust_streaming.wasm"),
 ];
@@ -36,17 +38,28 @@ fn main() {
         "examples/rust-hello/Cargo.toml",
         "examples/rust-streaming/src",
         "examples/rust-streaming/Cargo.toml",
+        "examples/rust-fetch/src",
+        "examples/rust-fetch/Cargo.toml",
         "guest-sdk/rust",
         "wit",
     ] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
-    for manifest in [
-        "tests/fixtures/Cargo.toml",
-        "examples/rust-hello/Cargo.toml",
-        "examples/rust-streaming/Cargo.toml",
-    ] {
-        cargo_build(&root.join(manifest), &target_dir);
+    // The SDK's `http` feature (wasi:http bindings) is built for the outbound fixture alone: Cargo unifies
+    // features across a workspace, and every other fixture must keep the plain world.
+    let fixtures = root.join("tests/fixtures/Cargo.toml");
+    cargo_build(
+        &fixtures,
+        &target_dir,
+        &["--workspace", "--exclude", "fixture-outbound"],
+    );
+    cargo_build(&fixtures, &target_dir, &["-p", "fixture-outbound"]);
+    for example in ["rust-hello", "rust-streaming", "rust-fetch"] {
+        cargo_build(
+            &root.join("examples").join(example).join("Cargo.toml"),
+            &target_dir,
+            &[],
+        );
     }
     let release = target_dir.join("wasm32-wasip2").join("release");
     for (name, artifact) in RUST_GUESTS {
@@ -66,7 +79,7 @@ fn main() {
     println!("cargo:rustc-env=GUEST_TRAPS={}", traps.display());
 }
 
-fn cargo_build(manifest: &Path, target_dir: &Path) {
+fn cargo_build(manifest: &Path, target_dir: &Path, packages: &[&str]) {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut command = Command::new(cargo);
     command
@@ -74,12 +87,12 @@ fn cargo_build(manifest: &Path, target_dir: &Path) {
             "build",
             "--release",
             "--locked",
-            "--workspace",
             "--target",
             "wasm32-wasip2",
             "--manifest-path",
         ])
         .arg(manifest)
+        .args(packages)
         .env("CARGO_TARGET_DIR", target_dir);
     // Nothing of the outer build (its flags, wrappers such as clippy-driver, its jobserver) leaks in.
     for (key, _) in std::env::vars_os() {

@@ -76,3 +76,13 @@ pub const RUST_STREAMING: Guest = Guest {
     name: "rust-streaming",
     path: env!("GUEST_RUST_STREAMING"),
 };
+/// GETs the URL the event names over `wasi:http` (the SDK's `http` feature).
+pub const OUTBOUND: Guest = Guest {
+    name: "outbound",
+    path: env!("GUEST_OUTBOUND"),
+};
+/// `examples/rust-fetch`.
+pub const RUST_FETCH: Guest = Guest {
+    name: "rust-fetch",
+    path: env!("GUEST_RUST_FETCH"),
+};

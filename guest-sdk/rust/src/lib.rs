@@ -100,6 +100,13 @@
 //! ends the stream with it (Lambda's error trailers). A panic is reported as `Runtime.Panic` either
 //! way.
 //!
+//! # Outbound HTTP
+//! With the crate's `http` feature, `lambda_wasm_sdk::http` sends HTTP requests from a handler
+//! (`http::get(url)`, or `http::Request::new(method, url)...send()`) through the host's
+//! `wasi:http/outgoing-handler`, which allows only the hosts the function lists in
+//! `LAMBDA_WASM_ALLOW_HTTP`. The feature is off by default: a component built without it does not
+//! link the `wasi:http` bindings.
+//!
 //! A crate uses [`handler!`] or [`streaming_handler!`], once: each component exports only the
 //! function of its world (`handle` or `handle-stream`) and imports only what it calls.
 //!
@@ -108,7 +115,8 @@
 //! - `error`: [`Error`];
 //! - `payload`: [`FromPayload`], [`IntoPayload`] and [`RawPayload`];
 //! - `stream`: [`ResponseStream`], the response of a streaming handler, and its test double;
-//! - `http`: [`HttpResponse`], the status, headers and cookies of a streamed HTTP response;
+//! - `http_response`: [`HttpResponse`], the status, headers and cookies of a streamed HTTP response;
+//! - `http` (feature `http`): outbound HTTP requests, a blocking client over `wasi:http`;
 //! - [`log`]: log functions and macros;
 //! - `panic`: the panic hook;
 //! - `macros`: [`handler!`], [`streaming_handler!`] and the log macros;
@@ -127,7 +135,9 @@ pub mod bindings;
 mod context;
 mod error;
 mod export;
-mod http;
+#[cfg(feature = "http")]
+pub mod http;
+mod http_response;
 pub mod log;
 mod macros;
 mod panic;
@@ -136,7 +146,7 @@ mod stream;
 
 pub use context::{Context, LambdaEvent};
 pub use error::Error;
-pub use http::{HttpResponse, HttpResponseBuilder};
+pub use http_response::{HttpResponse, HttpResponseBuilder};
 pub use payload::{FromPayload, IntoPayload, MARSHAL_ERROR, RawPayload, UNMARSHAL_ERROR};
 pub use stream::{ResponseStream, STREAM_ERROR};
 

@@ -1,9 +1,13 @@
 //! `lambda-wasm`: the developer CLI. Run a WebAssembly handler locally through the real `bootstrap` and the
-//! Lambda emulator (`serve`), put the emulator around any bootstrap (`emulate`), send it events (`invoke`), and
-//! precompile components for the fast cold-start path (`compile`).
+//! Lambda emulator (`serve`), put the emulator around any bootstrap (`emulate`), send it events (`invoke`),
+//! precompile components for the fast cold-start path (`compile`), and make the function's zip (`package`).
+//!
+//! Layout: one module per command (`serve` holds `emulate` too); `elf` reads the ELF headers `package` checks.
 
 mod compile;
+mod elf;
 mod invoke;
+mod package;
 mod serve;
 
 use std::process::ExitCode;
@@ -26,8 +30,11 @@ enum Command {
     Emulate(serve::EmulateArgs),
     /// Send one event to a running emulator and print the response (exit status 1 on a function error).
     Invoke(invoke::InvokeArgs),
-    /// Precompile a component into a `.cwasm` for this machine's CPU, with the engine settings of `bootstrap`.
+    /// Precompile a component into a `.cwasm` for a Lambda architecture (x86_64 or arm64), with the engine
+    /// settings of `bootstrap` and the architecture's documented CPU baseline.
     Compile(compile::CompileArgs),
+    /// Make the function's zip: `bootstrap` for the architecture and the precompiled `handler.cwasm`.
+    Package(package::PackageArgs),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +56,7 @@ fn main() -> ExitCode {
             Command::Emulate(args) => serve::emulate(args).await,
             Command::Invoke(args) => invoke::invoke(args).await,
             Command::Compile(args) => compile::compile(args),
+            Command::Package(args) => package::package(args),
         }
     });
     match result {

@@ -3,10 +3,12 @@
 //! Lambda's own variables are read as Lambda documents them; the host's own start with `LAMBDA_WASM_`.
 //! A bad value is an [`InitError::InvalidConfiguration`] naming the variable, the value and what is accepted.
 
-use std::path::PathBuf;
+use std::ops::Deref;
+use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
 use crate::error::InitError;
+use crate::outbound::AllowList;
 
 /// Where the Runtime API lives, parsed from `AWS_LAMBDA_RUNTIME_API`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,13 +54,68 @@ pub enum Isolation {
     Invocation,
 }
 
+/// The handler's component file, and what the loader needs around it.
+///
+/// It dereferences to the file's path, so it reads like one (`config.component_path.display()`).
+#[derive(Debug, Clone)]
+pub struct ComponentFile {
+    /// The file loaded: `LAMBDA_TASK_ROOT` joined with `_HANDLER`, or, when that names no file (the console's
+    /// default `hello.handler`, say), the only `.wasm` or `.cwasm` in the task root.
+    pub path: PathBuf,
+    /// `_HANDLER` as set, for the log line that says the only component was used instead.
+    pub handler: String,
+    /// `LAMBDA_TASK_ROOT`, listed in the error when no component is found.
+    pub task_root: PathBuf,
+    /// `LAMBDA_WASM_CACHE_DIR` (default `/tmp/lambda-wasm/cache`): where a `.wasm` handler's compiled artifact
+    /// is kept between cold starts of one execution environment; never inside the guest's `/tmp`.
+    pub cache_dir: PathBuf,
+}
+
+impl ComponentFile {
+    /// Whether the file is not the one `_HANDLER` names but the only component of the task root.
+    pub fn is_substitute(&self) -> bool {
+        self.path != self.task_root.join(self.handler.trim())
+    }
+}
+
+impl Deref for ComponentFile {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// The file extensions of components: `.wasm` (compiled at INIT) and `.cwasm` (precompiled).
+pub const COMPONENT_EXTENSIONS: [&str; 2] = ["wasm", "cwasm"];
+
+/// The components (`.wasm`, `.cwasm` files) directly in `dir`, sorted by name; empty when it cannot be read.
+pub fn components_in(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(|entry| Some(entry.ok()?.path()))
+        .filter(|path| {
+            path.is_file()
+                && path
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| COMPONENT_EXTENSIONS.contains(&e))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
 /// Everything the host reads from its environment.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The Runtime API to poll.
     pub runtime_api: RuntimeApiAddress,
-    /// The component file: `LAMBDA_TASK_ROOT` joined with `_HANDLER`.
-    pub component_path: PathBuf,
+    /// The component file: `LAMBDA_TASK_ROOT` joined with `_HANDLER` (or the task root's only component), and
+    /// the compile cache's folder.
+    pub component_path: ComponentFile,
     /// `LAMBDA_TASK_ROOT`: the function's code, mounted read-only in the guest at the same path.
     pub task_root: PathBuf,
     /// `AWS_LAMBDA_FUNCTION_MEMORY_SIZE` in MB (128 when unset, Lambda's minimum).
@@ -80,6 +137,8 @@ pub struct Config {
     pub isolation: Isolation,
     /// `LAMBDA_WASM_EXPOSE_CREDENTIALS` (default false): whether the guest sees the AWS credentials.
     pub expose_credentials: bool,
+    /// `LAMBDA_WASM_ALLOW_HTTP` (default empty: none): the hosts the guest may call over `wasi:http`.
+    pub allow_http: AllowList,
     /// The host folder mounted as the guest's `/tmp` (`LAMBDA_WASM_GUEST_TMP`, default `/tmp/lambda-wasm/guest`).
     pub guest_tmp: PathBuf,
     /// The variables the guest sees (the function's own and Lambda's non-secret metadata).
@@ -180,7 +239,27 @@ impl Config {
             }
         };
         let expose_credentials = parse_bool(get, "LAMBDA_WASM_EXPOSE_CREDENTIALS")?;
+        let allow_value = get("LAMBDA_WASM_ALLOW_HTTP").unwrap_or_default();
+        let allow_http = AllowList::parse(allow_value).map_err(|why| {
+            invalid(
+                "LAMBDA_WASM_ALLOW_HTTP",
+                allow_value,
+                &format!("host[:port],... with `*.domain` or `*` ({why})"),
+            )
+        })?;
         let guest_tmp = PathBuf::from(get("LAMBDA_WASM_GUEST_TMP").unwrap_or("/tmp/lambda-wasm/guest"));
+        let cache_dir = PathBuf::from(get("LAMBDA_WASM_CACHE_DIR").unwrap_or("/tmp/lambda-wasm/cache"));
+        if is_within(&cache_dir, &guest_tmp) {
+            return Err(invalid(
+                "LAMBDA_WASM_CACHE_DIR",
+                &cache_dir.display().to_string(),
+                &format!(
+                    "a folder outside the guest's /tmp (LAMBDA_WASM_GUEST_TMP={}): the guest could write the \
+                     compiled code the host runs",
+                    guest_tmp.display()
+                ),
+            ));
+        }
         let guest_env = vars
             .iter()
             .filter(|(k, _)| !HOST_ONLY_VARS.contains(&k.as_str()))
@@ -189,7 +268,12 @@ impl Config {
             .collect();
         Ok(Self {
             runtime_api,
-            component_path: task_root.join(handler.trim()),
+            component_path: ComponentFile {
+                path: resolve_handler(&task_root, handler.trim()),
+                handler: handler.to_owned(),
+                task_root: task_root.clone(),
+                cache_dir,
+            },
             task_root,
             memory_mb,
             memory_limit: usize::try_from(limit_mb.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX),
@@ -199,6 +283,7 @@ impl Config {
             default_timeout: Duration::from_secs(default_timeout_s),
             isolation,
             expose_credentials,
+            allow_http,
             guest_tmp,
             guest_env,
         })
@@ -216,6 +301,54 @@ impl Config {
         RuntimeApiAddress::parse(value)
             .map_err(|accepted| invalid("AWS_LAMBDA_RUNTIME_API", value, &accepted))
     }
+}
+
+/// `LAMBDA_TASK_ROOT/_HANDLER` when that is a file; else the task root's only component, if it has exactly one;
+/// else the named path again (the loader then reports it missing, listing what the task root holds).
+fn resolve_handler(task_root: &Path, handler: &str) -> PathBuf {
+    let named = task_root.join(handler);
+    if named.is_file() {
+        return named;
+    }
+    match components_in(task_root).as_slice() {
+        [only] => only.clone(),
+        _ => named,
+    }
+}
+
+/// Whether `inner` is `outer` or inside it: lexically (absolute, `.` and `..` resolved), and through symbolic
+/// links for the parts that exist.
+fn is_within(inner: &Path, outer: &Path) -> bool {
+    let lexical = |path: &Path| {
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let mut clean = PathBuf::new();
+        for part in absolute.components() {
+            match part {
+                Component::ParentDir => {
+                    clean.pop();
+                }
+                Component::CurDir => {}
+                other => clean.push(other),
+            }
+        }
+        clean
+    };
+    // The longest existing ancestor, canonicalized, with the rest appended.
+    let resolved = |path: &Path| {
+        let path = lexical(path);
+        let mut existing = path.as_path();
+        while !existing.exists() {
+            match existing.parent() {
+                Some(parent) => existing = parent,
+                None => return path.clone(),
+            }
+        }
+        let rest = path.strip_prefix(existing).unwrap_or(Path::new(""));
+        std::fs::canonicalize(existing)
+            .map(|c| c.join(rest))
+            .unwrap_or_else(|_| path.clone())
+    };
+    lexical(inner).starts_with(lexical(outer)) || resolved(inner).starts_with(resolved(outer))
 }
 
 fn invalid(variable: &str, value: &str, accepted: &str) -> InitError {
@@ -317,6 +450,71 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(message.contains("_HANDLER"), "{message}");
+    }
+
+    #[test]
+    fn a_cache_inside_the_guest_tmp_is_refused() {
+        let base = [
+            ("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:1"),
+            ("_HANDLER", "h.wasm"),
+            ("LAMBDA_WASM_GUEST_TMP", "/tmp/lw-test/guest"),
+        ];
+        for (cache, refused) in [
+            ("/tmp/lw-test/guest", true),
+            ("/tmp/lw-test/guest/cache", true),
+            ("/tmp/lw-test/cache/../guest/x", true),
+            ("/tmp/lw-test/cache", false),
+            ("/tmp/lw-test/guest-cache", false),
+        ] {
+            let mut v = vars(&base);
+            v.push(("LAMBDA_WASM_CACHE_DIR".into(), cache.into()));
+            let message = Config::from_vars(&v).err().map(|e| e.to_string());
+            assert_eq!(message.is_some(), refused, "{cache}: {message:?}");
+            if let Some(message) = message {
+                assert!(message.contains("LAMBDA_WASM_CACHE_DIR"), "{message}");
+            }
+        }
+        let default = Config::from_vars(&vars(&base[..2])).map(|c| c.component_path.cache_dir);
+        assert_eq!(default.ok(), Some(PathBuf::from("/tmp/lambda-wasm/cache")));
+    }
+
+    #[test]
+    fn a_handler_that_names_no_file_uses_the_only_component() {
+        let dir = std::env::temp_dir().join(format!("lw-config-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let made = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(dir.join("bootstrap"), "x"));
+        assert!(made.is_ok(), "{made:?}");
+        let root = dir.display().to_string();
+        let config = |handler: &str| {
+            let v = vars(&[
+                ("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:1"),
+                ("_HANDLER", handler),
+                ("LAMBDA_TASK_ROOT", &root),
+            ]);
+            Config::from_vars(&v).map(|c| c.component_path)
+        };
+        // No component: the named path stays (and is reported missing by the loader).
+        let none = config("hello.handler").map(|f| f.path.clone());
+        assert_eq!(none.ok(), Some(dir.join("hello.handler")));
+        // One component: it is used.
+        let _ = std::fs::write(dir.join("app.cwasm"), "x");
+        let one = config("hello.handler");
+        assert_eq!(
+            one.as_ref().map(|f| f.path.clone()).ok(),
+            Some(dir.join("app.cwasm"))
+        );
+        assert!(one.map(|f| f.is_substitute()).unwrap_or(false));
+        // A named file wins; two components and no named file: the named path again.
+        let _ = std::fs::write(dir.join("other.wasm"), "x");
+        let named = config("other.wasm");
+        assert_eq!(
+            named.as_ref().map(|f| f.path.clone()).ok(),
+            Some(dir.join("other.wasm"))
+        );
+        assert!(!named.map(|f| f.is_substitute()).unwrap_or(true));
+        let two = config("hello.handler").map(|f| f.path.clone());
+        assert_eq!(two.ok(), Some(dir.join("hello.handler")));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

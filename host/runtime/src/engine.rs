@@ -32,6 +32,141 @@ pub fn new() -> anyhow::Result<Engine> {
     Ok(Engine::new(&config())?)
 }
 
+/// A CPU architecture Lambda runs functions on, and the CPU features compiled code may assume there.
+///
+/// `lambda-wasm compile` never uses the build machine's features: an artifact built on a newer CPU (AVX-512,
+/// say) would be refused by the older ones Lambda also runs on. It compiles for one of these documented
+/// baselines instead, which every Lambda CPU of that architecture has:
+/// - `x86_64`: x86-64-v3 (Intel Haswell / AMD Excavator and later; Lambda has supported AVX2 on every x86_64
+///   host since 2020): SSE3, SSSE3, CMPXCHG16B, SSE4.1, SSE4.2, POPCNT, AVX, AVX2, FMA, BMI1, BMI2, LZCNT;
+/// - `arm64`: Graviton2 (Neoverse N1, Armv8.2) and later: LSE atomics. FP16 and dot-product are left off:
+///   wasm rarely needs them, and an artifact that asks for a feature a CPU lacks is refused there.
+///
+/// wasmtime records the flags in the artifact and checks each against the CPU that loads it, so a wrong
+/// baseline shows as `Runtime.IncompatibleArtifact` at INIT, never as an illegal instruction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// Lambda's `x86_64` architecture.
+    X86_64,
+    /// Lambda's `arm64` architecture (Graviton).
+    Arm64,
+}
+
+impl Target {
+    /// Both architectures, in the order Lambda lists them.
+    pub const ALL: [Self; 2] = [Self::X86_64, Self::Arm64];
+
+    /// The architecture this program runs on, when Lambda has it.
+    pub fn host() -> Option<Self> {
+        Self::from_arch(std::env::consts::ARCH)
+    }
+
+    /// Parses Lambda's name (`x86_64`, `arm64`) or Rust's (`aarch64`), case-insensitively.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "x86_64" | "x86-64" | "amd64" => Some(Self::X86_64),
+            "arm64" | "aarch64" => Some(Self::Arm64),
+            _ => None,
+        }
+    }
+
+    /// The architecture for Rust's and wasmtime's name of it (`std::env::consts::ARCH`, an ELF's machine).
+    pub fn from_arch(arch: &str) -> Option<Self> {
+        match arch {
+            "x86_64" => Some(Self::X86_64),
+            "aarch64" => Some(Self::Arm64),
+            _ => None,
+        }
+    }
+
+    /// Lambda's name: `x86_64` or `arm64` (the function's `Architectures` setting).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::X86_64 => "x86_64",
+            Self::Arm64 => "arm64",
+        }
+    }
+
+    /// Rust's and wasmtime's name: `x86_64` or `aarch64` (what wasmtime's errors say).
+    pub fn arch(self) -> &'static str {
+        match self {
+            Self::X86_64 => "x86_64",
+            Self::Arm64 => "aarch64",
+        }
+    }
+
+    /// The target triple artifacts are compiled for. Only the architecture and the OS are checked at load, so
+    /// a musl-linked `bootstrap` loads them too.
+    pub fn triple(self) -> &'static str {
+        match self {
+            Self::X86_64 => "x86_64-unknown-linux-gnu",
+            Self::Arm64 => "aarch64-unknown-linux-gnu",
+        }
+    }
+
+    /// The Cranelift ISA flags of the baseline (see the type's doc).
+    pub fn cpu_flags(self) -> &'static [&'static str] {
+        match self {
+            Self::X86_64 => &[
+                "has_sse3",
+                "has_ssse3",
+                "has_cmpxchg16b",
+                "has_sse41",
+                "has_sse42",
+                "has_popcnt",
+                "has_avx",
+                "has_avx2",
+                "has_fma",
+                "has_bmi1",
+                "has_bmi2",
+                "has_lzcnt",
+            ],
+            Self::Arm64 => &["has_lse"],
+        }
+    }
+
+    /// The baseline in words, for messages.
+    pub fn baseline(self) -> &'static str {
+        match self {
+            Self::X86_64 => "x86-64-v3: AVX2, BMI1/2, FMA, LZCNT and earlier",
+            Self::Arm64 => "Graviton2 and later: LSE atomics",
+        }
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Target {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Self::parse(name).ok_or_else(|| {
+            format!("`{name}` is not a Lambda architecture: expected x86_64 or arm64 (aarch64)")
+        })
+    }
+}
+
+/// The engine settings of [`config`] compiling for `target` and its documented CPU baseline instead of this
+/// machine: what `lambda-wasm compile` uses. Cross-compiling (arm64 on an x86_64 machine) also needs wasmtime's
+/// `all-arch` feature, which only the CLI enables.
+#[cfg(feature = "compiler")]
+pub fn for_target(target: Target) -> anyhow::Result<Config> {
+    let mut config = config();
+    config.target(target.triple())?;
+    for flag in target.cpu_flags() {
+        // SAFETY: every flag names a CPU feature the baseline guarantees; wasmtime also records the flags in the
+        // artifact and refuses to load it on a CPU that lacks one, so no code runs with a missing instruction.
+        unsafe {
+            config.cranelift_flag_enable(flag);
+        }
+    }
+    Ok(config)
+}
+
 /// Builds the runtime engine for `isolation`. Invocation isolation makes an instance per event, so it takes
 /// them from a pooling allocator sized for ONE environment (wasmtime's defaults reserve a thousand of
 /// everything); the pool changes how instances are allocated, not the compiled code, so the same `.cwasm`

@@ -11,12 +11,14 @@
 //! - `config`: the environment, parsed without panicking;
 //! - `runtime_api/`: the HTTP client, one method per endpoint, and the invocation's headers;
 //! - `engine`: the one wasmtime settings function, shared with `lambda-wasm compile`;
-//! - `loader`: load, link, pre-instantiate;
+//! - `loader`: load, link, pre-instantiate; `cache` (feature `compiler`): the verified cache of compiled `.wasm`;
 //! - `bindings`: the only `bindgen!`;
 //! - `state`: the store's data, the sandbox policy and the `runtime` imports; `limits`: the memory cap;
 //! - `invoke`: one invocation; `error`: what Lambda sees; `logging`: the function's log.
 
 pub mod bindings;
+#[cfg(feature = "compiler")]
+pub mod cache;
 pub mod config;
 pub mod engine;
 pub mod error;
@@ -24,6 +26,7 @@ pub mod invoke;
 pub mod limits;
 pub mod loader;
 pub mod logging;
+pub mod outbound;
 pub mod runtime_api;
 pub mod state;
 pub mod stream;

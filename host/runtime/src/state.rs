@@ -15,7 +15,9 @@ use crate::config::Config;
 use crate::error::truncate;
 use crate::limits::MemoryCap;
 use crate::logging::{GuestOutput, Level, Logger};
+use crate::outbound::Outbound;
 use crate::stream::{ResponseStream, Writer};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 /// Longest panic message kept, in bytes.
 const MAX_PANIC_MESSAGE: usize = 16 * 1024;
@@ -38,6 +40,10 @@ pub struct HostState {
     pub limits: MemoryCap,
     /// The streamed response of the invocation in progress (streaming handlers only).
     pub stream: Option<ResponseStream>,
+    /// `wasi:http`'s own state (field size limits).
+    http: WasiHttpCtx,
+    /// The outbound HTTP policy: the allow-list, and the deadline every request is clamped to.
+    pub outbound: Outbound,
     /// The message the guest passed to `record-panic` during the invocation in progress.
     pub panic_message: Option<String>,
 }
@@ -45,7 +51,8 @@ pub struct HostState {
 impl HostState {
     /// A fresh state with the sandbox policy: the guest's `/tmp` is a host folder of its own (read-write), the
     /// task root is read-only at its own path, nothing else of the filesystem is visible; the environment is the
-    /// filtered one from [`Config`]; no sockets (the WASI builder's default); stdout/stderr go to the log.
+    /// filtered one from [`Config`]; no sockets (the WASI builder's default); outbound HTTP only to the hosts
+    /// of `LAMBDA_WASM_ALLOW_HTTP`; stdout/stderr go to the log.
     pub fn new(config: &Config, logger: &Logger) -> anyhow::Result<Self> {
         let outputs = [logger.guest_stream(Level::Info), logger.guest_stream(Level::Warn)];
         let mut wasi = WasiCtxBuilder::new();
@@ -68,6 +75,8 @@ impl HostState {
             stop_at: None,
             limits: MemoryCap::new(config.memory_limit),
             stream: None,
+            http: WasiHttpCtx::new(),
+            outbound: Outbound::new(config.allow_http.clone(), logger.clone()),
             panic_message: None,
         })
     }
@@ -76,6 +85,7 @@ impl HostState {
     pub fn begin(&mut self, deadline: Instant, stop_at: Instant) {
         self.deadline = Some(deadline);
         self.stop_at = Some(stop_at);
+        self.outbound.stop_at = Some(stop_at);
         self.panic_message = None;
     }
 
@@ -92,6 +102,16 @@ impl WasiView for HostState {
         WasiCtxView {
             ctx: &mut self.wasi,
             table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for HostState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.outbound,
         }
     }
 }

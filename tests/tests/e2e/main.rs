@@ -8,11 +8,14 @@
 )]
 
 mod cli;
+mod deploy;
 mod errors;
 mod harness;
 mod init;
 mod invoke;
+mod languages;
 mod logs;
+mod outbound;
 mod raw_stream;
 mod sandbox;
 mod stream;

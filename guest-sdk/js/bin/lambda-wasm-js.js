@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// lambda-wasm-js: builds a JavaScript handler into a component for the lambda-wasm bootstrap.
+//
+//   lambda-wasm-js build <entry.js> -o <component.wasm> [--world handler] [--wit <path>] [--http]
+//       [--bundle <bundle.js>]
+//
+// 1. esbuild bundles the entry and everything it imports (npm packages, `lambda-wasm-sdk`) into one ES
+//    module; the host's interfaces (`lambda:*`, `wasi:*`) stay imports.
+// 2. componentize-js (StarlingMonkey) makes the component for the world (default `handler` from the SDK's own
+//    copy of the WIT). The `http` and `fetch-event` features are off unless `--http`: with `--http`, `fetch`
+//    works and the component imports `wasi:http/outgoing-handler`, which the host must provide.
+// `--bundle` keeps the bundle (otherwise written to a temporary folder and removed).
+import { mkdtemp, rm, stat, writeFile, copyFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const sdkDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const usage = `usage: lambda-wasm-js build <entry.js> -o <component.wasm> [--world <name>] [--wit <path>] [--http] [--bundle <bundle.js>]`;
+
+function parse(argv) {
+  const [command, ...rest] = argv;
+  if (command !== 'build') throw new Error(usage);
+  const options = { world: 'handler', wit: join(sdkDir, 'wit'), http: false };
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    const value = () => {
+      if (i + 1 >= rest.length) throw new Error(`${arg} needs a value\n${usage}`);
+      return rest[++i];
+    };
+    if (arg === '-o' || arg === '--out') options.out = value();
+    else if (arg === '--world') options.world = value();
+    else if (arg === '--wit') options.wit = value();
+    else if (arg === '--bundle') options.bundle = value();
+    else if (arg === '--http') options.http = true;
+    else if (arg.startsWith('-') || options.entry) throw new Error(`unexpected argument ${arg}\n${usage}`);
+    else options.entry = arg;
+  }
+  if (!options.entry || !options.out) throw new Error(usage);
+  return options;
+}
+
+/** esbuild: the entry and its imports as one ES module; `lambda-wasm-sdk` is always this SDK. */
+async function bundle(entry, outfile) {
+  const esbuild = await import('esbuild');
+  const sdk = {
+    name: 'lambda-wasm-sdk',
+    setup(build) {
+      build.onResolve({ filter: /^lambda-wasm-sdk$/ }, () => ({ path: join(sdkDir, 'index.js') }));
+    },
+  };
+  await esbuild.build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    mainFields: ['module', 'main'],
+    target: 'es2022',
+    external: ['lambda:*', 'wasi:*'],
+    plugins: [sdk],
+    logLevel: 'warning',
+  });
+}
+
+async function main() {
+  const options = parse(process.argv.slice(2));
+  const started = Date.now();
+  const work = await mkdtemp(join(tmpdir(), 'lambda-wasm-js-'));
+  try {
+    // Named after the entry, as stack traces show it (`hello@app.js:12:11`; lines are the bundle's).
+    const bundled = join(work, `${basename(options.entry, extname(options.entry))}.js`);
+    await bundle(options.entry, bundled);
+    if (options.bundle) await copyFile(bundled, options.bundle);
+    const { componentize } = await import('@bytecodealliance/componentize-js');
+    const { component } = await componentize({
+      sourcePath: bundled,
+      witPath: resolve(options.wit),
+      worldName: options.world,
+      disableFeatures: options.http ? ['fetch-event'] : ['http', 'fetch-event'],
+    });
+    await writeFile(options.out, component);
+    const { size } = await stat(options.out);
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    console.log(`lambda-wasm-js: ${options.out} (${size} bytes, world ${options.world}) in ${seconds} s`);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(`lambda-wasm-js: ${error && error.message ? error.message : error}`);
+  process.exit(1);
+});

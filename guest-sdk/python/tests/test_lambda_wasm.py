@@ -1,0 +1,264 @@
+"""Unit tests of the SDK in plain CPython, with the host's stand-ins: `python3 -m unittest discover -s tests`."""
+
+import json
+import logging
+import os
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
+
+import lambda_wasm  # noqa: E402
+from lambda_wasm import Context, InvocationError, LambdaError, ResponseStream, StreamError  # noqa: E402
+from lambda_wasm import _host, errors  # noqa: E402
+
+
+class ValidationError(Exception):
+    pass
+
+
+class Typed(Exception):
+    error_type = "Custom.Type"
+
+
+def echo(event, context):
+    return {"event": event, "request_id": context.request_id}
+
+
+def failing(event, context):
+    def inner():
+        raise ValidationError(event["fail"])
+
+    inner()
+
+
+class FakeWitContext:
+    request_id = "req-1"
+    deadline_ms = 42
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:f"
+    xray_trace_id = "Root=1"
+    client_context = None
+    cognito_identity = '{"id": "x"}'
+    tenant_id = "tenant"
+
+
+class HandlerTest(unittest.TestCase):
+    def test_the_event_is_json_and_the_result_too(self):
+        response = lambda_wasm.invoke(echo, b'{"name": "Ada"}', Context(request_id="r"))
+        self.assertEqual(json.loads(response), {"event": {"name": "Ada"}, "request_id": "r"})
+
+    def test_results_are_compact_utf8_json(self):
+        self.assertEqual(lambda_wasm.invoke(lambda e, c: {"a": "é"}, b"{}"), '{"a":"é"}'.encode())
+        self.assertEqual(lambda_wasm.invoke(lambda e, c: None, b"{}"), b"null")
+        self.assertEqual(lambda_wasm.invoke(lambda e, c: "hi", b"{}"), b'"hi"')
+
+    def test_bytes_pass_through(self):
+        self.assertEqual(lambda_wasm.invoke(lambda e, c: b"\xff\x00", b"{}"), b"\xff\x00")
+        self.assertEqual(lambda_wasm.invoke(lambda e, c: e, b"\xfe raw", raw=True), b"\xfe raw")
+
+    def test_an_event_that_is_not_json_is_an_unmarshal_error(self):
+        for event in (b"not json", b"", b"\xff"):
+            with self.assertRaises(InvocationError) as caught:
+                lambda_wasm.invoke(echo, event)
+            self.assertEqual(caught.exception.error_type, "Runtime.UnmarshalError")
+            self.assertEqual(caught.exception.stack_trace, [])
+
+    def test_a_result_that_is_not_json_is_a_marshal_error(self):
+        with self.assertRaises(InvocationError) as caught:
+            lambda_wasm.invoke(lambda e, c: {"x": object()}, b"{}")
+        self.assertEqual(caught.exception.error_type, "Runtime.MarshalError")
+
+    def test_exceptions_report_their_class_message_and_frames_innermost_first(self):
+        with self.assertRaises(InvocationError) as caught:
+            lambda_wasm.invoke(failing, b'{"fail": "boom"}')
+        error = caught.exception
+        self.assertEqual((error.error_type, error.error_message), ("ValidationError", "boom"))
+        self.assertIn("in inner: raise ValidationError", error.stack_trace[0])
+        self.assertIn("in failing", error.stack_trace[1])
+        self.assertEqual(len(error.stack_trace), 2, "the SDK's own frames are left out")
+
+    def test_the_error_type_can_be_chosen(self):
+        def typed(event, context):
+            raise Typed("t")
+
+        def lambda_error(event, context):
+            raise LambdaError("ValidationError", "bad")
+
+        self.assertEqual(self._error(typed).error_type, "Custom.Type")
+        self.assertEqual(self._error(lambda_error).error_type, "ValidationError")
+        self.assertEqual(self._error(lambda_error).error_message, "bad")
+
+    def test_causes_follow_the_frames(self):
+        def chained(event, context):
+            try:
+                {}["missing"]
+            except KeyError as key_error:
+                raise ValueError("no such key") from key_error
+
+        error = self._error(chained)
+        self.assertEqual(error.error_type, "ValueError")
+        self.assertEqual(error.stack_trace[-1], "caused by: KeyError: 'missing'")
+
+    def test_deep_recursions_are_collapsed(self):
+        def recurse(event, context):
+            def again(n):
+                return again(n + 1)
+
+            again(0)
+
+        error = self._error(recurse)
+        self.assertEqual(error.error_type, "RecursionError")
+        self.assertEqual(len(error.stack_trace), 5)
+        self.assertRegex(error.stack_trace[3], r"^\[previous frame repeated \d+ more times\]$")
+        self.assertIn("in recurse", error.stack_trace[4])
+
+    def test_long_traces_are_cut(self):
+        frames = [f"frame {i}" for i in range(80)]
+        lines = errors._collapse(frames)
+        self.assertEqual(len(lines), errors.MAX_FRAMES + 1)
+        self.assertEqual(lines[-1], "[30 more frames]")
+
+    def test_an_empty_message_is_the_class_name(self):
+        def bare(event, context):
+            raise ValidationError()
+
+        self.assertEqual(self._error(bare).error_message, "ValidationError")
+
+    def test_system_exit_is_a_panic_not_an_error(self):
+        def exiting(event, context):
+            sys.exit(3)
+
+        with self.assertRaises(SystemExit):
+            lambda_wasm.invoke(exiting, b"{}")
+
+    def test_the_export_converts_the_wit_context(self):
+        world = lambda_wasm.handler(echo)()
+        response = json.loads(world.handle(FakeWitContext(), b"1"))
+        self.assertEqual(response, {"event": 1, "request_id": "req-1"})
+        context = Context._from_wit(FakeWitContext())
+        self.assertEqual(context.identity, '{"id": "x"}')
+        self.assertEqual(context.aws_request_id, "req-1")
+
+    def test_the_export_returns_errors_as_wit_err(self):
+        world = lambda_wasm.handler(failing)()
+        with self.assertRaises(_host.Err) as caught:
+            world.handle(FakeWitContext(), b'{"fail": "x"}')
+        self.assertEqual(caught.exception.value["error_type"], "ValidationError")
+
+    def test_async_handlers_are_refused_at_build_time(self):
+        async def coroutine(event, context):
+            return 1
+
+        with self.assertRaises(TypeError):
+            lambda_wasm.handler(coroutine)
+
+    def _error(self, fn):
+        with self.assertRaises(InvocationError) as caught:
+            lambda_wasm.invoke(fn, b"{}")
+        return caught.exception
+
+
+class ContextTest(unittest.TestCase):
+    def test_remaining_time_counts_down_to_the_deadline(self):
+        context = Context(deadline_ms=int(time.time() * 1000) + 60_000)
+        self.assertTrue(50_000 < context.remaining_time_ms() <= 60_000)
+        self.assertEqual(context.get_remaining_time_in_millis() // 1000, context.remaining_time_ms() // 1000)
+
+    def test_remaining_time_is_zero_past_the_deadline(self):
+        self.assertEqual(Context().remaining_time_ms(), 0)
+
+
+class StreamTest(unittest.TestCase):
+    def test_generators_are_written_chunk_by_chunk(self):
+        def chat(event, context, response):
+            response.set_content_type("text/plain")
+            yield "a"
+            yield b"b"
+            yield ""
+            yield "é"
+
+        out = lambda_wasm.invoke_streaming(chat, b"{}")
+        self.assertEqual(out.writes, [b"a", b"b", "é".encode()])
+        self.assertEqual(out.content_type, "text/plain")
+
+    def test_handlers_can_write_and_return_nothing(self):
+        def writer(event, context, response):
+            response.set_http_response(201, [("set-thing", "1"), ("set-thing", "2")], ["c=1"])
+            response.write(b"x" * (lambda_wasm.MAX_WRITE + 1))
+
+        out = lambda_wasm.invoke_streaming(writer, b"{}")
+        self.assertEqual([len(w) for w in out.writes], [lambda_wasm.MAX_WRITE, 1])
+        self.assertEqual(out.http_response["status_code"], 201)
+        self.assertEqual(out.http_response["headers"], [("set-thing", "1"), ("set-thing", "2")])
+        self.assertEqual(out.http_response["cookies"], ["c=1"])
+
+    def test_the_description_is_fixed_by_the_first_write(self):
+        out = ResponseStream.collecting()
+        out.write("x")
+        with self.assertRaises(StreamError) as caught:
+            out.set_content_type("text/html")
+        self.assertEqual(caught.exception.error_type, lambda_wasm.STREAM_ERROR)
+
+    def test_errors_raised_while_streaming_are_reported(self):
+        def broken(event, context, response):
+            yield "partial"
+            raise ValidationError("midway")
+
+        with self.assertRaises(InvocationError) as caught:
+            lambda_wasm.invoke_streaming(broken, b"{}")
+        self.assertEqual(caught.exception.error_type, "ValidationError")
+
+    def test_the_export_writes_to_the_host_writer(self):
+        class Writer:
+            def __init__(self):
+                self.calls = []
+
+            def set_content_type(self, value):
+                self.calls.append(("type", value))
+
+            def write(self, data):
+                self.calls.append(("write", data))
+
+        def chat(event, context, response):
+            response.set_content_type("text/plain")
+            yield "hi"
+
+        writer = Writer()
+        lambda_wasm.streaming_handler(chat)().handle_stream(FakeWitContext(), b"{}", writer)
+        self.assertEqual(writer.calls, [("type", "text/plain"), ("write", b"hi")])
+
+    def test_host_refusals_are_stream_errors(self):
+        class Refusing:
+            def write(self, data):
+                raise _host.Err("the caller is gone")
+
+        with self.assertRaises(StreamError) as caught:
+            ResponseStream(Refusing()).write("x")
+        self.assertEqual(str(caught.exception), "the caller is gone")
+
+
+class LogTest(unittest.TestCase):
+    def test_levels_are_checked(self):
+        lambda_wasm.log.log("warning", "ok")
+        with self.assertRaises(ValueError):
+            lambda_wasm.log.log("loud", "no")
+
+    def test_the_logging_module_reaches_the_host(self):
+        self.assertTrue(any(isinstance(h, lambda_wasm.log.LambdaLogHandler) for h in logging.getLogger().handlers))
+        self.assertEqual(lambda_wasm.log._level_of(logging.CRITICAL), "ERROR")
+        self.assertEqual(lambda_wasm.log._level_of(5), "TRACE")
+
+
+class ErrorsTest(unittest.TestCase):
+    def test_describe(self):
+        try:
+            raise ValidationError("m")
+        except ValidationError as error:
+            kind, message, trace = errors.describe(error)
+        self.assertEqual((kind, message), ("ValidationError", "m"))
+        self.assertIn("test_describe", trace[0])
+
+
+if __name__ == "__main__":
+    unittest.main()

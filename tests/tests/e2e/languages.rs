@@ -1,0 +1,146 @@
+//! Handlers in Python, JavaScript, TypeScript and C through the real bootstrap and the emulator: the hello
+//! contract, a typed error, log lines with the request id, and each one's cold start, measured and printed.
+//! The components are built from source by `examples/build-all.sh` (`make test` runs it first).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::harness::{Function, next_data, workspace_binary};
+
+const MINUTE: Duration = Duration::from_secs(60);
+
+/// `target/wasm-guests/<name>.wasm`, as `examples/build-all.sh` writes it.
+fn built(name: &str) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let path = root
+        .join("target")
+        .join("wasm-guests")
+        .join(format!("{name}.wasm"));
+    assert!(
+        path.is_file(),
+        "{} is missing: run examples/build-all.sh (make test does)",
+        path.display()
+    );
+    path
+}
+
+/// Precompiles a component into a fresh task root, as a deployment does (large components must be: compiling
+/// them at INIT would not fit Lambda's 10 s init limit).
+async fn precompiled(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let cwasm = dir.path().join("handler.cwasm");
+    let output = tokio::process::Command::new(workspace_binary("lambda-wasm"))
+        .args([
+            "compile",
+            built(name).to_str().unwrap(),
+            "-o",
+            cwasm.to_str().unwrap(),
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "compile {name}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (dir, cwasm)
+}
+
+/// The hello contract every example implements, and its cold start.
+async fn hello_contract(name: &str) {
+    let (_dir, cwasm) = precompiled(name).await;
+    let started = Instant::now();
+    let function = Function::with(&cwasm, &[], MINUTE).await;
+    let body = function.invoke_json(json!({"name": "Ada"})).await.expect_ok();
+    let cold = started.elapsed();
+    let warm_started = Instant::now();
+    let world = function.invoke_json(json!({})).await.expect_ok();
+    let warm = warm_started.elapsed();
+    println!(
+        "cold start {name}: {:.1} ms (process spawn to first answer, precompiled); warm: {:.2} ms",
+        cold.as_secs_f64() * 1e3,
+        warm.as_secs_f64() * 1e3
+    );
+    assert_eq!(body["message"], "Hello, Ada!", "{body}");
+    assert_eq!(world["message"], "Hello, world!", "{world}");
+    let request_id = body["request_id"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(request_id.len(), 36, "{body}");
+    let error = function
+        .invoke_json(json!({"fail": "no name today"}))
+        .await
+        .expect_error("ValidationError");
+    assert_eq!(error["errorMessage"], "no name today");
+    assert!(
+        error["stackTrace"].as_array().is_some_and(|t| !t.is_empty()),
+        "{error}"
+    );
+    let logs = function.logs();
+    assert!(
+        logs.iter()
+            .any(|l| l.contains(&request_id) && l.contains("greeting Ada")),
+        "no log line of the handler with its request id {request_id}: {logs:#?}"
+    );
+    function.assert_one_process();
+}
+
+#[tokio::test]
+async fn python_hello() {
+    hello_contract("python-hello").await;
+}
+
+#[tokio::test]
+async fn javascript_hello() {
+    hello_contract("js-hello").await;
+}
+
+#[tokio::test]
+async fn typescript_hello() {
+    hello_contract("ts-hello").await;
+}
+
+#[tokio::test]
+async fn c_hello() {
+    hello_contract("c-hello").await;
+}
+
+#[tokio::test]
+async fn c_hello_compiles_at_init_as_a_plain_wasm() {
+    let function = Function::with(&built("c-hello"), &[], MINUTE).await;
+    let body = function.invoke_json(json!({"name": "Ada"})).await.expect_ok();
+    assert_eq!(body["message"], "Hello, Ada!");
+}
+
+#[tokio::test]
+async fn python_streams_tokens_through_a_function_url() {
+    let (_dir, cwasm) = precompiled("python-streaming").await;
+    let function = Function::with(&cwasm, &[], MINUTE).await;
+    let response = function
+        .request("GET", "/lambda-url/function/chat?prompt=why%20stream", "")
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/plain; charset=utf-8");
+    assert_eq!(response.headers()["x-streamed-by"], "lambda-wasm");
+    let mut body = response.into_body();
+    let mut chunks = Vec::new();
+    while let Some(data) = next_data(&mut body).await {
+        chunks.push(data);
+    }
+    let text: String = chunks
+        .iter()
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    assert!(text.contains("why stream"), "{text}");
+    assert!(
+        chunks.len() > 3,
+        "the reply came in {} chunks, not token by token",
+        chunks.len()
+    );
+    let error = function
+        .invoke_json(json!({"fail": "no prompt"}))
+        .await
+        .expect_error("ValidationError");
+    assert_eq!(error["errorMessage"], "no prompt");
+}
