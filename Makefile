@@ -5,7 +5,7 @@ GUEST_TARGET := wasm32-wasip2
 GUEST_DIR := $(CURDIR)/target/wasm-guests
 HELLO_WASM := $(GUEST_DIR)/$(GUEST_TARGET)/release/rust_hello.wasm
 
-.PHONY: demo test lint setup build hello clean-guests dist dist-setup
+.PHONY: demo test lint setup build hello clean-guests dist dist-setup bench
 
 # `make dist`: the `bootstrap` Lambda runs, for x86_64 and arm64 (provided.al2023 has glibc 2.34, so: static musl).
 DIST_DIR := $(CURDIR)/target/dist
@@ -50,12 +50,17 @@ test: build
 lint: setup
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy -p lambda-wasm-tests --features dist --all-targets -- -D warnings
 	$(CARGO) clippy --locked --all-features --manifest-path guest-sdk/rust/Cargo.toml --target $(GUEST_TARGET) -- -D warnings
 
 ## Installs what `dist` needs: the two musl targets, and zig (from PyPI) as the C cross compiler, with a wrapper
-## per target that drops the clang-style `--target=` cc-rs adds (zig takes its own `-target`).
+## per target that drops the clang-style `--target=` cc-rs adds (zig takes its own `-target`); and qemu's user-mode
+## emulators (Debian's qemu-user), which run the other architecture's `bootstrap` in its check.
 dist-setup:
 	rustup target add $(DIST_TRIPLE_x86_64) $(DIST_TRIPLE_arm64)
+	command -v qemu-aarch64 >/dev/null && command -v qemu-x86_64 >/dev/null || { \
+		sudo=$$([ "$$(id -u)" -eq 0 ] || echo sudo); $$sudo apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq qemu-user >/dev/null; }
 	test -d $(TOOLS)/ziglang/ziglang || python3 -m pip install --quiet --disable-pip-version-check \
 		--target $(TOOLS)/ziglang ziglang==$(ZIG_VERSION)
 	mkdir -p $(TOOLS)/bin
@@ -69,7 +74,8 @@ dist-setup:
 
 ## Release `bootstrap` binaries for Lambda, static (musl), in target/dist/{x86_64,arm64}/bootstrap. Each is built on
 ## its own (`-p`, never `--workspace`: feature unification would pull the CLI's compiler in), linked by rust-lld,
-## symbols stripped.
+## symbols stripped. Then checked (tests/dist.rs): each one's ELF machine and glibc needs, and each serving a
+## component compiled for its CPU under the emulator (the other CPU's through qemu).
 dist: dist-setup
 	CC_$(subst -,_,$(DIST_TRIPLE_x86_64))=$(TOOLS)/bin/zigcc-x86_64-linux-musl \
 	CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER=rust-lld CARGO_PROFILE_RELEASE_STRIP=symbols \
@@ -84,3 +90,16 @@ dist: dist-setup
 		mkdir -p $(DIST_DIR)/$$arch && cp target/$$triple/release/bootstrap $(DIST_DIR)/$$arch/bootstrap; \
 	done
 	ls -l $(DIST_DIR)/*/bootstrap
+	$(MAKE) build
+	LAMBDA_WASM_DIST_DIR=$(DIST_DIR) $(CARGO) test --locked -p lambda-wasm-tests --features dist --test dist
+
+
+## Benchmarks (BENCHMARKS.md): every runtime under the emulator in one run (lambda-wasm with Rust, C, Python and
+## JavaScript components, a native Rust handler on lambda_runtime, AWS's awslambdaric and aws-lambda-ric), the
+## table with ratios to native and the targets; then the host's micro-benchmarks. Builds and installs what it
+## runs first (tests/bench/build.sh).
+bench: build
+	tests/bench/build.sh
+	target/release/lambda-wasm-bench --dir target/bench --source tests/bench --output target/bench/report.md
+	LAMBDA_WASM_BENCH_DIR=$(CURDIR)/target/bench $(CARGO) bench --locked --profile release -p lambda-wasm-bench \
+		--bench micro

@@ -63,12 +63,16 @@ pub struct Worker {
     engine: Engine,
     /// Pre-linked component: every instance is made from it without linking again.
     pre: Pre,
-    /// The instance kept between invocations (environment isolation); `None` after a trap.
+    /// The instance the next invocation runs in: kept between invocations (environment isolation), or made
+    /// fresh by [`Worker::prepare`] (invocation isolation, and after a trap); `None` until then.
     instance: Option<Instance>,
+    /// An instance done with (invocation isolation, or trapped), torn down by [`Worker::prepare`] after the
+    /// answer is posted rather than before.
+    spent: Option<Instance>,
 }
 
 impl Worker {
-    /// INIT: the engine, the component, the linker, and (in environment isolation) the instance.
+    /// INIT: the engine, the component, the linker, and the first instance.
     pub async fn init(config: Config, logger: Logger) -> Result<Self, InitError> {
         let engine = crate::engine::for_isolation(config.isolation, config.memory_limit)
             .map_err(|e| InitError::Other(format!("{e:#}")))?;
@@ -80,16 +84,17 @@ impl Worker {
             engine,
             pre,
             instance: None,
+            spent: None,
         };
-        if worker.config.isolation == Isolation::Environment {
-            let instance = worker.instantiate().await.map_err(|e| {
-                InitError::Other(format!(
-                    "instantiating {} failed: {e:#}",
-                    worker.config.component_path.display()
-                ))
-            })?;
-            worker.instance = Some(instance);
-        }
+        // The first invocation's instance, in either isolation mode: a component that cannot be instantiated
+        // fails INIT.
+        let instance = worker.instantiate().await.map_err(|e| {
+            InitError::Other(format!(
+                "instantiating {} failed: {e:#}",
+                worker.config.component_path.display()
+            ))
+        })?;
+        worker.instance = Some(instance);
         Ok(worker)
     }
 
@@ -109,6 +114,19 @@ impl Worker {
             self.config.memory_limit >> 20,
             std::process::id()
         )
+    }
+
+    /// Between invocations, after the answer is posted and before the next `/next`: tears down the instance
+    /// just used when it is not kept, and makes the next one, so neither is on an invocation's critical path.
+    /// Invocation isolation still runs every event in an instance of its own. A failure is not reported here:
+    /// the next invocation tries again and reports it.
+    pub async fn prepare(&mut self) {
+        drop(self.spent.take());
+        if self.instance.is_none()
+            && let Ok(instance) = self.instantiate().await
+        {
+            self.instance = Some(instance);
+        }
     }
 
     /// The timeout used when the Runtime API sends no plausible deadline.
@@ -197,10 +215,13 @@ impl Worker {
         let stream = instance.store.data_mut().stream.take();
         instance.store.data_mut().end();
         let keep = !matches!(called, Called::Trapped(_)) && self.config.isolation == Isolation::Environment;
+        // A trapped store cannot be entered again, and invocation isolation never reuses one: either way it is
+        // torn down by `prepare`, after the answer is on its way, and the next invocation gets a new instance.
         if keep {
             self.instance = Some(instance);
+        } else {
+            self.spent = Some(instance);
         }
-        // A trapped store cannot be entered again: it is dropped here, the next invocation gets a new instance.
         match (called, stream) {
             (Called::Bytes(response), _) if response.len() > MAX_RESPONSE => {
                 Outcome::Error(ErrorReport::new(

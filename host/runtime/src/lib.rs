@@ -11,7 +11,8 @@
 //! - `config`: the environment, parsed without panicking;
 //! - `runtime_api/`: the HTTP client, one method per endpoint, and the invocation's headers;
 //! - `engine`: the one wasmtime settings function, shared with `lambda-wasm compile`;
-//! - `loader`: load, link, pre-instantiate; `cache` (feature `compiler`): the verified cache of compiled `.wasm`;
+//! - `loader`: load, link, pre-instantiate; `imports`: what a component is linked with; `cache` (feature
+//!   `compiler`): the verified cache of compiled `.wasm`;
 //! - `bindings`: the only `bindgen!`;
 //! - `state`: the store's data, the sandbox policy and the `runtime` imports; `limits`: the memory cap;
 //! - `invoke`: one invocation; `error`: what Lambda sees; `logging`: the function's log.
@@ -22,6 +23,7 @@ pub mod cache;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod imports;
 pub mod invoke;
 pub mod limits;
 pub mod loader;
@@ -97,6 +99,7 @@ pub async fn run() -> anyhow::Result<()> {
             }
         }
         logger.set_request_id(None);
+        worker.prepare().await;
     }
 }
 

@@ -7,11 +7,10 @@
 
 use std::path::Path;
 
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{Component, Linker};
 use wasmtime::{Engine, Precompiled};
 
-use crate::bindings::streaming::lambda::handler::response_stream;
-use crate::bindings::{Handler, HandlerPre, StreamingHandlerPre};
+use crate::bindings::{HandlerPre, StreamingHandlerPre};
 use crate::config::{ComponentFile, components_in};
 use crate::engine::{Target, WASMTIME_MAJOR};
 use crate::error::InitError;
@@ -36,7 +35,8 @@ pub fn load(engine: &Engine, file: &ComponentFile) -> Result<Pre, InitError> {
     let path = file.path.as_path();
     let component = load_component(engine, file)?;
     let mut linker = Linker::<HostState>::new(engine);
-    link(&mut linker).map_err(|e| InitError::Other(format!("linking the host imports failed: {e:#}")))?;
+    crate::imports::link_for(&mut linker, engine, &component)
+        .map_err(|e| InitError::Other(format!("linking the host imports failed: {e:#}")))?;
     let pre = linker.instantiate_pre(&component).map_err(|e| {
         InitError::InvalidComponent(format!(
             "{} imports something this host does not provide: {e:#}",
@@ -62,15 +62,6 @@ pub fn load(engine: &Engine, file: &ComponentFile) -> Result<Pre, InitError> {
         path.display(),
         exports.join(", ")
     )))
-}
-
-/// Adds WASI 0.2 (with `wasi:http`) and the `lambda:handler` imports of both worlds to `linker`.
-pub fn link(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
-    wasmtime_wasi::p2::add_to_linker_async(linker)?;
-    Handler::add_to_linker::<_, HasSelf<_>>(linker, |state| state)?;
-    response_stream::add_to_linker::<_, HasSelf<_>>(linker, |state| state)?;
-    // Outbound HTTP; each request is checked against the allow-list (see `outbound`).
-    wasmtime_wasi_http::p2::add_only_http_to_linker_async(linker)
 }
 
 fn load_component(engine: &Engine, file: &ComponentFile) -> Result<Component, InitError> {

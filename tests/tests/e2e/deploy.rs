@@ -1,7 +1,7 @@
 //! Deploying: `lambda-wasm compile` and the `.cwasm` fast path, refusals of artifacts for another CPU or other
 //! settings, the compile cache of a `.wasm` handler (hit, and a tampered entry never loaded), `_HANDLER` naming
 //! no file, `lambda-wasm package` (layout, permissions, the same bytes twice, refusals), the packaged example
-//! served from a fresh folder, and the `make dist` binaries read as ELF files.
+//! served from a fresh folder. The `make dist` binaries have their own suite, `tests/dist.rs`.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -350,7 +350,17 @@ async fn package_refuses_an_artifact_or_a_bootstrap_for_another_cpu() {
 async fn the_packaged_example_serves_from_a_fresh_folder() {
     let dir = tempfile::tempdir().unwrap();
     let zip = dir.path().join("function.zip");
-    let run = lambda_wasm(&["package", RUST_HELLO.path, "-o", zip.to_str().unwrap()]).await;
+    // The bootstrap just built (the default would prefer a `make dist` one, which may be older).
+    let bootstrap = workspace_binary("bootstrap");
+    let run = lambda_wasm(&[
+        "package",
+        RUST_HELLO.path,
+        "-o",
+        zip.to_str().unwrap(),
+        "--bootstrap",
+        bootstrap.to_str().unwrap(),
+    ])
+    .await;
     assert!(run.ok, "{}", run.stderr);
 
     let task = dir.path().join("task");

@@ -1,0 +1,101 @@
+//! `lambda-wasm-bench`: every runtime a Lambda user would weigh, under the emulator, in one run, with the same
+//! 1 KiB JSON echo: a native handler on AWS's `lambda_runtime`, this project's `bootstrap` with Rust (both
+//! isolation modes), C, Python and JavaScript components, and AWS's Python and Node.js runtime interface
+//! clients. For each: cold starts (spawn to first response), warm latency over one kept-alive connection, the
+//! runtime process's peak RSS and the deployed sizes; then every figure's ratio to native and the project's
+//! targets, met or missed.
+//!
+//! `tests/bench/build.sh` builds what it runs into `target/bench`; `make bench` runs both.
+//!
+//! Layout: `runtimes` (what runs, and how), `measure` (cold and warm runs through the emulator), `stats`,
+//! `report` (the table and the targets).
+
+mod measure;
+mod report;
+mod runtimes;
+mod stats;
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::Parser;
+
+/// Benchmarks lambda-wasm against the runtimes users would pick instead.
+#[derive(Parser, Debug)]
+#[command(version)]
+struct Args {
+    /// The folder `tests/bench/build.sh` filled (binaries, components, the Python peer's virtualenv).
+    #[arg(long, default_value = "target/bench")]
+    dir: PathBuf,
+    /// The benchmark sources (the peers' handlers).
+    #[arg(long, default_value = "tests/bench")]
+    source: PathBuf,
+    /// Cold starts per runtime: a new process each.
+    #[arg(long, default_value_t = 20)]
+    spawns: usize,
+    /// Warm invocations per runtime, measured after the warm-up.
+    #[arg(long, default_value_t = 2000)]
+    invocations: usize,
+    /// Warm invocations run first and not measured.
+    #[arg(long, default_value_t = 200)]
+    warmup: usize,
+    /// Only the runtimes whose key contains one of these (see `--list`).
+    #[arg(long)]
+    only: Vec<String>,
+    /// Lists the runtimes and exits.
+    #[arg(long)]
+    list: bool,
+    /// Also writes the report (Markdown) to this file.
+    #[arg(long)]
+    output: Option<PathBuf>,
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let all = runtimes::all(&args.dir, &args.source);
+    if args.list {
+        for runtime in &all {
+            println!("{:<16} {}", runtime.key, runtime.name);
+        }
+        return Ok(());
+    }
+    let chosen: Vec<_> = all
+        .into_iter()
+        .filter(|r| args.only.is_empty() || args.only.iter().any(|o| r.key.contains(o.as_str())))
+        .collect();
+    anyhow::ensure!(!chosen.is_empty(), "--only matched no runtime (see --list)");
+    for runtime in &chosen {
+        runtime.check()?;
+    }
+
+    let plan = measure::Plan {
+        spawns: args.spawns,
+        invocations: args.invocations,
+        warmup: args.warmup,
+    };
+    eprintln!(
+        "lambda-wasm-bench: {} runtimes, {} cold starts and {} (+{} warm-up) warm invocations each",
+        chosen.len(),
+        plan.spawns,
+        plan.invocations,
+        plan.warmup
+    );
+    let mut results = Vec::new();
+    for runtime in &chosen {
+        eprintln!("== {}", runtime.name);
+        let result = measure::run(runtime, &plan)
+            .await
+            .with_context(|| format!("benchmarking {}", runtime.name))?;
+        eprintln!("   {}", result.summary());
+        results.push(result);
+    }
+
+    let text = report::render(&results, &plan);
+    println!("{text}");
+    if let Some(path) = args.output {
+        std::fs::write(&path, &text).with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("lambda-wasm-bench: report written to {}", path.display());
+    }
+    Ok(())
+}
