@@ -147,6 +147,9 @@ impl Sandbox {
             // Dropping the old process kills it, if it still runs.
             state.runtime = None;
             let settings = &self.settings;
+            // Init is timed from before the spawn: `Process::spawn` returns only once the program is exec'd,
+            // and that is part of a cold start as Lambda counts it.
+            let spawned_at = Instant::now();
             let process = Process::spawn(
                 &settings.command,
                 settings.bootstrap_env(self.runtime_api),
@@ -156,7 +159,7 @@ impl Sandbox {
             state.generation += 1;
             state.runtime = Some(Runtime {
                 process,
-                spawned_at: Instant::now(),
+                spawned_at,
                 init_took: None,
                 doomed: false,
                 served: false,

@@ -69,15 +69,20 @@ pub struct Worker {
     /// An instance done with (invocation isolation, or trapped), torn down by [`Worker::prepare`] after the
     /// answer is posted rather than before.
     spent: Option<Instance>,
+    /// How long INIT's steps took: the engine, loading and linking the component, the first instance.
+    init_steps: [Duration; 3],
 }
 
 impl Worker {
     /// INIT: the engine, the component, the linker, and the first instance.
     pub async fn init(config: Config, logger: Logger) -> Result<Self, InitError> {
+        let started = Instant::now();
         let engine = crate::engine::for_isolation(config.isolation, config.memory_limit)
             .map_err(|e| InitError::Other(format!("{e:#}")))?;
         crate::engine::start_epoch_ticker(&engine).map_err(|e| InitError::Other(format!("{e:#}")))?;
+        let engine_ready = Instant::now();
         let pre = crate::loader::load(&engine, &config.component_path)?;
+        let loaded = Instant::now();
         let mut worker = Self {
             config,
             logger,
@@ -85,6 +90,7 @@ impl Worker {
             pre,
             instance: None,
             spent: None,
+            init_steps: [engine_ready - started, loaded - engine_ready, Duration::ZERO],
         };
         // The first invocation's instance, in either isolation mode: a component that cannot be instantiated
         // fails INIT.
@@ -95,6 +101,7 @@ impl Worker {
             ))
         })?;
         worker.instance = Some(instance);
+        worker.init_steps[2] = loaded.elapsed();
         Ok(worker)
     }
 
@@ -108,18 +115,20 @@ impl Worker {
             Pre::Buffered(_) => "handler",
             Pre::Streaming(_) => "streaming-handler",
         };
+        let [engine, load, instantiate] = self.init_steps;
         format!(
-            "{} (world {world}, {isolation} isolation, memory cap {} MiB, pid {})",
+            "{} (world {world}, {isolation} isolation, memory cap {} MiB, pid {}; engine {engine:.1?}, load and \
+             link {load:.1?}, instantiate {instantiate:.1?})",
             self.config.component_path.display(),
             self.config.memory_limit >> 20,
             std::process::id()
         )
     }
 
-    /// Between invocations, after the answer is posted and before the next `/next`: tears down the instance
-    /// just used when it is not kept, and makes the next one, so neither is on an invocation's critical path.
-    /// Invocation isolation still runs every event in an instance of its own. A failure is not reported here:
-    /// the next invocation tries again and reports it.
+    /// Between invocations, after the answer is posted, while `/next` waits for an event: tears down the
+    /// instance just used when it is not kept, and makes the next one, so neither is on an invocation's
+    /// critical path. Invocation isolation still runs every event in an instance of its own. A failure is not
+    /// reported here: the next invocation tries again and reports it.
     pub async fn prepare(&mut self) {
         drop(self.spent.take());
         if self.instance.is_none()

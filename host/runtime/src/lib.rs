@@ -68,7 +68,13 @@ pub async fn run() -> anyhow::Result<()> {
     );
     let default_timeout = worker.default_timeout();
     loop {
-        let invocation = api.next(default_timeout).await?;
+        // The next instance (invocation isolation, or after a trap) is made, and the spent one torn down, while
+        // the Runtime API waits for an event: the yield lets the `/next` request go out first.
+        let (invocation, ()) = tokio::join!(api.next(default_timeout), async {
+            tokio::task::yield_now().await;
+            worker.prepare().await;
+        });
+        let invocation = invocation?;
         logger.set_request_id(Some(&invocation.request_id));
         let id = invocation.request_id.as_str();
         match worker.invoke(&invocation).await {
@@ -99,7 +105,6 @@ pub async fn run() -> anyhow::Result<()> {
             }
         }
         logger.set_request_id(None);
-        worker.prepare().await;
     }
 }
 

@@ -81,12 +81,33 @@ async fn main() -> anyhow::Result<()> {
         plan.invocations,
         plan.warmup
     );
+    // Cold starts round-robin (one of each runtime, then the next round), so a change in the machine's load
+    // during the run falls on every runtime alike rather than on whichever ran then.
+    let mut cold = vec![Vec::with_capacity(plan.spawns); chosen.len()];
+    let mut init = vec![Vec::with_capacity(plan.spawns); chosen.len()];
+    eprintln!("== cold starts");
+    for _ in 0..plan.spawns {
+        for (i, runtime) in chosen.iter().enumerate() {
+            let (spawn_to_answer, init_duration) = measure::cold_start(runtime)
+                .await
+                .with_context(|| format!("a cold start of {}", runtime.name))?;
+            cold[i].push(spawn_to_answer);
+            init[i].push(init_duration);
+        }
+    }
     let mut results = Vec::new();
-    for runtime in &chosen {
-        eprintln!("== {}", runtime.name);
-        let result = measure::run(runtime, &plan)
+    for ((runtime, cold), init) in chosen.iter().zip(cold).zip(init) {
+        eprintln!("== warm: {}", runtime.name);
+        let (warm, peak_rss_mb) = measure::warm(runtime, &plan)
             .await
-            .with_context(|| format!("benchmarking {}", runtime.name))?;
+            .with_context(|| format!("the warm run of {}", runtime.name))?;
+        let result = measure::Measured {
+            runtime: runtime.clone(),
+            cold: stats::Summary::of(cold),
+            init: stats::Summary::of(init),
+            warm,
+            peak_rss_mb,
+        };
         eprintln!("   {}", result.summary());
         results.push(result);
     }

@@ -61,26 +61,29 @@ impl Measured {
     }
 }
 
-/// Measures `runtime`: its cold starts, then its warm invocations.
-pub async fn run(runtime: &Runtime, plan: &Plan) -> anyhow::Result<Measured> {
+/// One cold start of `runtime`: a new emulator, so a new process. Returns spawn to first response (as the
+/// client sees it) and the emulator's `Init Duration` (spawn to the first `/next`).
+pub async fn cold_start(runtime: &Runtime) -> anyhow::Result<(Duration, Duration)> {
     let event = event();
-    let mut cold = Vec::with_capacity(plan.spawns);
-    let mut init = Vec::with_capacity(plan.spawns);
-    for _ in 0..plan.spawns {
-        let function = Function::start(runtime).await?;
-        let mut client = function.connect().await?;
-        let started = Instant::now();
-        let body = invoke(&mut client, &event)
-            .await
-            .context("the first invocation")?;
-        cold.push(started.elapsed());
-        check_echo(&event, &body)?;
-        // The REPORT line follows the response: wait for it (bounded) to read the init duration.
-        let report = function.report(1).await?;
-        init.push(field_ms(&report, "Init Duration").context("the REPORT line has no Init Duration")?);
-        function.emulator.shutdown().await;
-    }
+    let function = Function::start(runtime).await?;
+    let mut client = function.connect().await?;
+    let started = Instant::now();
+    let body = invoke(&mut client, &event)
+        .await
+        .context("the first invocation")?;
+    let cold = started.elapsed();
+    check_echo(&event, &body)?;
+    // The REPORT line follows the response: wait for it (bounded) to read the init duration.
+    let report = function.report(1).await?;
+    let init = field_ms(&report, "Init Duration").context("the REPORT line has no Init Duration")?;
+    function.emulator.shutdown().await;
+    Ok((cold, init))
+}
 
+/// `plan.warmup` then `plan.invocations` measured invocations of `runtime`, one process, one connection.
+/// Returns each measured latency and the process's peak RSS (MB) after them.
+pub async fn warm(runtime: &Runtime, plan: &Plan) -> anyhow::Result<(Summary, Option<u64>)> {
+    let event = event();
     let function = Function::start(runtime).await?;
     let mut client = function.connect().await?;
     for _ in 0..plan.warmup {
@@ -98,14 +101,7 @@ pub async fn run(runtime: &Runtime, plan: &Plan) -> anyhow::Result<Measured> {
     let peak_rss_mb =
         field(&last, "Max Memory Used").and_then(|value| value.trim_end_matches(" MB").parse().ok());
     function.emulator.shutdown().await;
-
-    Ok(Measured {
-        runtime: runtime.clone(),
-        cold: Summary::of(cold),
-        init: Summary::of(init),
-        warm: Summary::of(warm),
-        peak_rss_mb,
-    })
+    Ok((Summary::of(warm), peak_rss_mb))
 }
 
 /// The benchmark's event: a JSON object of exactly [`EVENT_BYTES`] bytes.

@@ -195,7 +195,10 @@ impl Function {
         self.logs()
             .iter()
             .filter(|l| l.contains("lambda-wasm bootstrap ready"))
-            .filter_map(|l| l.rsplit("pid ").next()?.split(')').next()?.parse().ok())
+            .filter_map(|l| {
+                let after = l.rsplit("pid ").next()?;
+                after.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+            })
             .collect()
     }
 
