@@ -20,6 +20,9 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::Parser;
 
+/// Warm invocations each runtime runs before the next one takes its turn.
+const WARM_BATCH: usize = 100;
+
 /// Benchmarks lambda-wasm against the runtimes users would pick instead.
 #[derive(Parser, Debug)]
 #[command(version)]
@@ -65,6 +68,10 @@ async fn main() -> anyhow::Result<()> {
         .filter(|r| args.only.is_empty() || args.only.iter().any(|o| r.key.contains(o.as_str())))
         .collect();
     anyhow::ensure!(!chosen.is_empty(), "--only matched no runtime (see --list)");
+    anyhow::ensure!(
+        args.spawns > 0 && args.invocations > 0,
+        "--spawns and --invocations must be at least 1"
+    );
     for runtime in &chosen {
         runtime.check()?;
     }
@@ -95,12 +102,29 @@ async fn main() -> anyhow::Result<()> {
             init[i].push(init_duration);
         }
     }
-    let mut results = Vec::new();
-    for ((runtime, cold), init) in chosen.iter().zip(cold).zip(init) {
-        eprintln!("== warm: {}", runtime.name);
-        let (warm, peak_rss_mb) = measure::warm(runtime, &plan)
+    // Warm runs interleaved too: every runtime stays up on its own connection and they take turns, a batch of
+    // invocations each, so every runtime sees the same machine.
+    eprintln!("== warm invocations");
+    let mut warm = Vec::with_capacity(chosen.len());
+    for runtime in &chosen {
+        let started = measure::Warm::start(runtime, plan.warmup)
             .await
-            .with_context(|| format!("the warm run of {}", runtime.name))?;
+            .with_context(|| format!("starting {} for the warm run", runtime.name))?;
+        warm.push(started);
+    }
+    let mut left = plan.invocations;
+    while left > 0 {
+        let batch = left.min(WARM_BATCH);
+        for (runtime, warm) in chosen.iter().zip(warm.iter_mut()) {
+            warm.measure(batch)
+                .await
+                .with_context(|| format!("the warm run of {}", runtime.name))?;
+        }
+        left -= batch;
+    }
+    let mut results = Vec::new();
+    for (((runtime, cold), init), warm) in chosen.iter().zip(cold).zip(init).zip(warm) {
+        let (warm, peak_rss_mb) = warm.finish().await?;
         let result = measure::Measured {
             runtime: runtime.clone(),
             cold: stats::Summary::of(cold),
@@ -108,7 +132,7 @@ async fn main() -> anyhow::Result<()> {
             warm,
             peak_rss_mb,
         };
-        eprintln!("   {}", result.summary());
+        eprintln!("   {}: {}", runtime.name, result.summary());
         results.push(result);
     }
 

@@ -80,28 +80,62 @@ pub async fn cold_start(runtime: &Runtime) -> anyhow::Result<(Duration, Duration
     Ok((cold, init))
 }
 
-/// `plan.warmup` then `plan.invocations` measured invocations of `runtime`, one process, one connection.
-/// Returns each measured latency and the process's peak RSS (MB) after them.
-pub async fn warm(runtime: &Runtime, plan: &Plan) -> anyhow::Result<(Summary, Option<u64>)> {
-    let event = event();
-    let function = Function::start(runtime).await?;
-    let mut client = function.connect().await?;
-    for _ in 0..plan.warmup {
-        let body = invoke(&mut client, &event).await?;
-        check_echo(&event, &body)?;
+/// A runtime kept warm: one process, one kept-alive connection, its measured latencies so far.
+pub struct Warm {
+    function: Function,
+    client: SendRequest<Full<Bytes>>,
+    event: Bytes,
+    samples: Vec<Duration>,
+    sent: usize,
+}
+
+impl Warm {
+    /// Starts `runtime` and sends it `warmup` unmeasured invocations (the first is its cold start).
+    pub async fn start(runtime: &Runtime, warmup: usize) -> anyhow::Result<Self> {
+        let function = Function::start(runtime).await?;
+        let client = function.connect().await?;
+        let mut warm = Self {
+            function,
+            client,
+            event: event(),
+            samples: Vec::new(),
+            sent: 0,
+        };
+        for _ in 0..warmup.max(1) {
+            warm.invoke().await?;
+        }
+        Ok(warm)
     }
-    let mut warm = Vec::with_capacity(plan.invocations);
-    for _ in 0..plan.invocations {
-        let started = Instant::now();
-        let body = invoke(&mut client, &event).await?;
-        warm.push(started.elapsed());
-        check_echo(&event, &body)?;
+
+    /// `count` measured invocations, one after the other.
+    pub async fn measure(&mut self, count: usize) -> anyhow::Result<()> {
+        for _ in 0..count {
+            let started = Instant::now();
+            let body = self.invoke_raw().await?;
+            self.samples.push(started.elapsed());
+            check_echo(&self.event, &body)?;
+        }
+        Ok(())
     }
-    let last = function.report(plan.warmup + plan.invocations).await?;
-    let peak_rss_mb =
-        field(&last, "Max Memory Used").and_then(|value| value.trim_end_matches(" MB").parse().ok());
-    function.emulator.shutdown().await;
-    Ok((Summary::of(warm), peak_rss_mb))
+
+    async fn invoke(&mut self) -> anyhow::Result<()> {
+        let body = self.invoke_raw().await?;
+        check_echo(&self.event, &body)
+    }
+
+    async fn invoke_raw(&mut self) -> anyhow::Result<Bytes> {
+        self.sent += 1;
+        invoke(&mut self.client, &self.event).await
+    }
+
+    /// The measured latencies and the process's peak RSS (MB) after them; stops the runtime.
+    pub async fn finish(self) -> anyhow::Result<(Summary, Option<u64>)> {
+        let last = self.function.report(self.sent).await?;
+        let peak_rss_mb =
+            field(&last, "Max Memory Used").and_then(|value| value.trim_end_matches(" MB").parse().ok());
+        self.function.emulator.shutdown().await;
+        Ok((Summary::of(self.samples), peak_rss_mb))
+    }
 }
 
 /// The benchmark's event: a JSON object of exactly [`EVENT_BYTES`] bytes.

@@ -15,7 +15,7 @@ pub fn render(results: &[Measured], plan: &Plan) -> String {
         out,
         "Each runtime echoes a {EVENT_BYTES}-byte JSON event under the emulator. Cold: {} new processes, spawn \
          to first response (Init: the emulator's spawn to first `/next`). Warm: {} sequential invocations after \
-         {} unmeasured, on one kept-alive connection. Peak RSS: the runtime process's VmHWM after the warm run. \
+         {} unmeasured, on one kept-alive connection per runtime, the runtimes taking turns of 100. Peak RSS: the runtime process's VmHWM after the warm run. \
          `x` columns: the ratio to native.\n",
         plan.spawns, plan.invocations, plan.warmup
     );
