@@ -81,7 +81,7 @@ impl Worker {
             .map_err(|e| InitError::Other(format!("{e:#}")))?;
         crate::engine::start_epoch_ticker(&engine).map_err(|e| InitError::Other(format!("{e:#}")))?;
         let engine_ready = Instant::now();
-        let pre = crate::loader::load(&engine, &config.component_path)?;
+        let pre = crate::loader::load(&engine, &config.component_path, &logger)?;
         let loaded = Instant::now();
         let mut worker = Self {
             config,

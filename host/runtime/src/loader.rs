@@ -30,10 +30,11 @@ pub enum Pre {
     Streaming(StreamingHandlerPre<HostState>),
 }
 
-/// Loads the component `file` names and links it; the world is chosen by what the component exports.
-pub fn load(engine: &Engine, file: &ComponentFile) -> Result<Pre, InitError> {
+/// Loads the component `file` names and links it; the world is chosen by what the component exports. What the
+/// loader has to say (a substitute handler, the compile cache) goes to `logger`.
+pub fn load(engine: &Engine, file: &ComponentFile, logger: &Logger) -> Result<Pre, InitError> {
     let path = file.path.as_path();
-    let component = load_component(engine, file)?;
+    let component = load_component(engine, file, logger)?;
     let mut linker = Linker::<HostState>::new(engine);
     crate::imports::link_for(&mut linker, engine, &component)
         .map_err(|e| InitError::Other(format!("linking the host imports failed: {e:#}")))?;
@@ -64,13 +65,13 @@ pub fn load(engine: &Engine, file: &ComponentFile) -> Result<Pre, InitError> {
     )))
 }
 
-fn load_component(engine: &Engine, file: &ComponentFile) -> Result<Component, InitError> {
+fn load_component(engine: &Engine, file: &ComponentFile, logger: &Logger) -> Result<Component, InitError> {
     let path = file.path.as_path();
     if !path.is_file() {
         return Err(not_found(file));
     }
     if file.is_substitute() {
-        Logger::from_env().log(
+        logger.log(
             Level::Info,
             &format!(
                 "_HANDLER={} names no file in {}: using {}, the only component there",
@@ -91,7 +92,7 @@ fn load_component(engine: &Engine, file: &ComponentFile) -> Result<Component, In
             "{} is a precompiled core module; expected a component",
             path.display()
         ))),
-        Ok(None) | Err(_) => compile(engine, file),
+        Ok(None) | Err(_) => compile(engine, file, logger),
     }
 }
 
@@ -188,7 +189,7 @@ fn between<'a>(haystack: &'a str, start: &str, end: &str) -> Option<&'a str> {
     Some(&haystack[from..from + length])
 }
 
-fn compile(engine: &Engine, file: &ComponentFile) -> Result<Component, InitError> {
+fn compile(engine: &Engine, file: &ComponentFile, logger: &Logger) -> Result<Component, InitError> {
     let path = file.path.as_path();
     let bytes = std::fs::read(path).map_err(|e| InitError::HandlerNotFound {
         path: format!("{} ({e})", path.display()),
@@ -206,15 +207,19 @@ fn compile(engine: &Engine, file: &ComponentFile) -> Result<Component, InitError
             path.display()
         )));
     }
-    compile_component(engine, file, &bytes)
+    compile_component(engine, file, &bytes, logger)
 }
 
 /// Compiles the component, or loads its verified artifact from the cache; stores what it compiles.
 #[cfg(feature = "compiler")]
-fn compile_component(engine: &Engine, file: &ComponentFile, bytes: &[u8]) -> Result<Component, InitError> {
+fn compile_component(
+    engine: &Engine,
+    file: &ComponentFile,
+    bytes: &[u8],
+    logger: &Logger,
+) -> Result<Component, InitError> {
     use crate::cache::{Cache, Lookup};
 
-    let logger = Logger::from_env();
     let name = file
         .path
         .file_name()
@@ -269,7 +274,12 @@ fn compile_component(engine: &Engine, file: &ComponentFile, bytes: &[u8]) -> Res
 
 /// Without the compiler a `.wasm` cannot be loaded: the error says how to precompile it.
 #[cfg(not(feature = "compiler"))]
-fn compile_component(_engine: &Engine, file: &ComponentFile, _bytes: &[u8]) -> Result<Component, InitError> {
+fn compile_component(
+    _engine: &Engine,
+    file: &ComponentFile,
+    _bytes: &[u8],
+    _logger: &Logger,
+) -> Result<Component, InitError> {
     let path = file.path.as_path();
     let stem = path.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default();
     let target = Target::host().map_or(std::env::consts::ARCH, Target::name);

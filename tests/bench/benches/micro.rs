@@ -113,7 +113,8 @@ fn load(c: &mut Criterion) {
             b.iter(|| unsafe { Component::deserialize_file(&engine, &path) }.unwrap());
         });
         group.bench_function(BenchmarkId::new("load_and_link", component), |b| {
-            b.iter(|| loader::load(&engine, &config.component_path).unwrap());
+            let logger = quiet();
+            b.iter(|| loader::load(&engine, &config.component_path, &logger).unwrap());
         });
     }
     group.finish();
@@ -125,10 +126,10 @@ fn instantiate(c: &mut Criterion) {
     for (allocator, isolation) in [("on-demand", "environment"), ("pooling", "invocation")] {
         let config = config("rust-echo.cwasm", isolation);
         let engine = lambda_wasm_host::engine::for_isolation(config.isolation, config.memory_limit).unwrap();
-        let Pre::Buffered(pre): Pre = loader::load(&engine, &config.component_path).unwrap() else {
+        let logger = quiet();
+        let Pre::Buffered(pre): Pre = loader::load(&engine, &config.component_path, &logger).unwrap() else {
             panic!("rust-echo exports `handle`");
         };
-        let logger = quiet();
         group.bench_function(BenchmarkId::new(allocator, "rust-echo"), |b| {
             b.iter(|| {
                 rt.block_on(async {

@@ -11,7 +11,7 @@ use crate::harness::workspace_binary;
 use lambda_wasm_tests::{BEHAVIORS, RUST_HELLO};
 
 /// Starts `lambda-wasm <args>` on port 0 and returns it with its invoke port, read from the URL it prints.
-async fn start_cli(args: &[&str]) -> (Child, u16) {
+pub(crate) async fn start_cli(args: &[&str]) -> (Child, u16) {
     let mut child = Command::new(workspace_binary("lambda-wasm"))
         .args(args)
         .stdout(Stdio::piped())
@@ -38,7 +38,8 @@ async fn start_cli(args: &[&str]) -> (Child, u16) {
     (child, port)
 }
 
-async fn invoke_cli(port: u16, data: &str) -> (bool, String) {
+/// `lambda-wasm invoke --port <port> --data <data>` (bounded): whether it succeeded, and what it printed.
+pub(crate) async fn invoke_cli(port: u16, data: &str) -> (bool, String) {
     let output = tokio::time::timeout(
         Duration::from_secs(60),
         Command::new(workspace_binary("lambda-wasm"))

@@ -4,12 +4,11 @@
 //! served from a fresh folder. The `make dist` binaries have their own suite, `tests/dist.rs`.
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
+use crate::cli::{invoke_cli, start_cli};
 use crate::harness::{Function, TaskRoot, workspace_binary};
 use lambda_wasm_tests::{ECHO, RUST_HELLO};
 
@@ -366,34 +365,22 @@ async fn the_packaged_example_serves_from_a_fresh_folder() {
     let task = dir.path().join("task");
     unpack(&zip, &task);
     let bootstrap = task.join("bootstrap");
-    let mut emulate = Command::new(workspace_binary("lambda-wasm"))
-        .args(["emulate", "--port", "0", "--env"])
-        .arg(format!("LAMBDA_TASK_ROOT={}", task.display()))
-        .args(["--env", "_HANDLER=handler.cwasm", "--"])
-        .arg(&bootstrap)
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(emulate.stdout.take().unwrap()).lines();
-    let port = tokio::time::timeout(Duration::from_secs(30), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(url) = line.strip_prefix("lambda-wasm: invoke URL: http://127.0.0.1:") {
-                return url.split('/').next().unwrap().to_owned();
-            }
-        }
-        panic!("lambda-wasm emulate exited without printing its invoke URL");
-    })
-    .await
-    .expect("no invoke URL within 30 s");
-    tokio::spawn(async move {
-        while let Ok(Some(line)) = lines.next_line().await {
-            println!("{line}");
-        }
-    });
-    let run = lambda_wasm(&["invoke", "--port", &port, "--data", r#"{"name":"Lambda"}"#]).await;
-    assert!(run.ok, "{}{}", run.stdout, run.stderr);
-    let body: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    let task_root = format!("LAMBDA_TASK_ROOT={}", task.display());
+    let (_emulate, port) = start_cli(&[
+        "emulate",
+        "--port",
+        "0",
+        "--env",
+        &task_root,
+        "--env",
+        "_HANDLER=handler.cwasm",
+        "--",
+        bootstrap.to_str().unwrap(),
+    ])
+    .await;
+    let (ok, out) = invoke_cli(port, r#"{"name":"Lambda"}"#).await;
+    assert!(ok, "{out}");
+    let body: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(body["message"], "Hello, Lambda!");
 }
 
