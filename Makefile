@@ -4,6 +4,8 @@ CARGO ?= cargo
 GUEST_TARGET := wasm32-wasip2
 GUEST_DIR := $(CURDIR)/target/wasm-guests
 HELLO_WASM := $(GUEST_DIR)/$(GUEST_TARGET)/release/rust_hello.wasm
+# The guest SDK's and the Rust examples' native tests share one target folder: they build the same dependencies.
+GUEST_NATIVE := CARGO_TARGET_DIR=$(CURDIR)/target/guest-native
 
 .PHONY: demo test lint setup build hello clean-guests dist dist-setup bench
 
@@ -41,17 +43,17 @@ demo: build hello
 test: build
 	examples/build-all.sh
 	$(CARGO) test --workspace
-	$(CARGO) test --locked --all-features --manifest-path guest-sdk/rust/Cargo.toml
-	$(CARGO) test --locked --manifest-path examples/rust-hello/Cargo.toml
-	$(CARGO) test --locked --manifest-path examples/rust-streaming/Cargo.toml
-	$(CARGO) test --locked --manifest-path examples/rust-fetch/Cargo.toml
+	$(GUEST_NATIVE) $(CARGO) test --locked --all-features --manifest-path guest-sdk/rust/Cargo.toml
+	$(GUEST_NATIVE) $(CARGO) test --locked --manifest-path examples/rust-hello/Cargo.toml
+	$(GUEST_NATIVE) $(CARGO) test --locked --manifest-path examples/rust-streaming/Cargo.toml
+	$(GUEST_NATIVE) $(CARGO) test --locked --manifest-path examples/rust-fetch/Cargo.toml
 
 ## Formatting and lints, warnings as errors.
 lint: setup
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy -p lambda-wasm-tests --features dist --all-targets -- -D warnings
-	$(CARGO) clippy --locked --all-features --manifest-path guest-sdk/rust/Cargo.toml --target $(GUEST_TARGET) -- -D warnings
+	$(GUEST_NATIVE) $(CARGO) clippy --locked --all-features --manifest-path guest-sdk/rust/Cargo.toml --target $(GUEST_TARGET) -- -D warnings
 
 ## Installs what `dist` needs: the two musl targets, and zig (from PyPI) as the C cross compiler, with a wrapper
 ## per target that drops the clang-style `--target=` cc-rs adds (zig takes its own `-target`); and qemu's user-mode
