@@ -1,7 +1,8 @@
 //! The host imports a component is linked with: the WASI 0.2 interfaces it imports (only those: defining all of
 //! WASI, sockets and `wasi:http` in the linker is about a third of a small component's cold start), `wasi:http`
-//! when it imports it, and the `lambda:handler` imports. A component that imports a `wasi:` interface this
-//! table does not know gets everything, as [`link_all`] does, so it still links whenever it would have.
+//! when it imports it, and the `lambda:handler` imports. A component that imports a `wasi:` interface
+//! `wasmtime_wasi::p2::add_to_linker_async` does not add gets everything, as [`link_all`] does, so it still links
+//! whenever it would have.
 
 use std::collections::BTreeSet;
 
@@ -54,16 +55,16 @@ pub fn link_for(
                 .map_or(name.as_str(), |(interface, _)| interface)
         })
         .collect();
-    let wasi: Vec<&str> = interfaces
+    let wasi: Option<Vec<AddInterface>> = interfaces
         .iter()
-        .copied()
         .filter(|name| name.starts_with("wasi:") && !name.starts_with("wasi:http/"))
+        .map(|name| wasi_interface(name))
         .collect();
-    if !wasi.iter().all(|name| WASI_INTERFACES.contains(name)) {
+    let Some(wasi) = wasi else {
         return link_all(linker);
-    }
-    for name in wasi {
-        add_wasi(linker, name)?;
+    };
+    for add in wasi {
+        add(linker)?;
     }
     link_lambda(linker)?;
     if interfaces.iter().any(|name| name.starts_with("wasi:http/")) {
@@ -78,83 +79,134 @@ fn link_lambda(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     response_stream::add_to_linker::<_, HasSelf<_>>(linker, |state| state)
 }
 
-/// The WASI 0.2 interfaces [`add_wasi`] adds one by one: all of `wasmtime_wasi::p2::add_to_linker_async`.
-const WASI_INTERFACES: [&str; 27] = [
-    "wasi:io/error",
-    "wasi:io/poll",
-    "wasi:io/streams",
-    "wasi:clocks/wall-clock",
-    "wasi:clocks/monotonic-clock",
-    "wasi:filesystem/types",
-    "wasi:filesystem/preopens",
-    "wasi:random/random",
-    "wasi:random/insecure",
-    "wasi:random/insecure-seed",
-    "wasi:cli/exit",
-    "wasi:cli/environment",
-    "wasi:cli/stdin",
-    "wasi:cli/stdout",
-    "wasi:cli/stderr",
-    "wasi:cli/terminal-input",
-    "wasi:cli/terminal-output",
-    "wasi:cli/terminal-stdin",
-    "wasi:cli/terminal-stdout",
-    "wasi:cli/terminal-stderr",
-    "wasi:sockets/network",
-    "wasi:sockets/instance-network",
-    "wasi:sockets/ip-name-lookup",
-    "wasi:sockets/tcp",
-    "wasi:sockets/tcp-create-socket",
-    "wasi:sockets/udp",
-    "wasi:sockets/udp-create-socket",
-];
+/// Adds one WASI 0.2 interface to a linker.
+type AddInterface = fn(&mut Linker<HostState>) -> wasmtime::Result<()>;
 
-/// Adds one WASI 0.2 interface (one of [`WASI_INTERFACES`]) to `linker`, as `add_to_linker_async` would.
-fn add_wasi(l: &mut Linker<HostState>, name: &str) -> wasmtime::Result<()> {
+/// How the WASI 0.2 interface `name` is added by itself, as `wasmtime_wasi::p2::add_to_linker_async` adds it
+/// among all the others; `None` for an interface that function does not add.
+fn wasi_interface(name: &str) -> Option<AddInterface> {
     type T = HostState;
-    match name {
-        "wasi:io/error" => io::error::add_to_linker::<T, Io>(l, |t| t.ctx().table),
-        "wasi:io/poll" => io::poll::add_to_linker::<T, Io>(l, |t| t.ctx().table),
-        "wasi:io/streams" => io::streams::add_to_linker::<T, Io>(l, |t| t.ctx().table),
-        "wasi:clocks/wall-clock" => clocks::wall_clock::add_to_linker::<T, WasiClocks>(l, T::clocks),
+    let add: AddInterface = match name {
+        "wasi:io/error" => |l| io::error::add_to_linker::<T, Io>(l, |t| t.ctx().table),
+        "wasi:io/poll" => |l| io::poll::add_to_linker::<T, Io>(l, |t| t.ctx().table),
+        "wasi:io/streams" => |l| io::streams::add_to_linker::<T, Io>(l, |t| t.ctx().table),
+        "wasi:clocks/wall-clock" => |l| clocks::wall_clock::add_to_linker::<T, WasiClocks>(l, T::clocks),
         "wasi:clocks/monotonic-clock" => {
-            clocks::monotonic_clock::add_to_linker::<T, WasiClocks>(l, T::clocks)
+            |l| clocks::monotonic_clock::add_to_linker::<T, WasiClocks>(l, T::clocks)
         }
-        "wasi:filesystem/types" => filesystem::types::add_to_linker::<T, WasiFilesystem>(l, T::filesystem),
+        "wasi:filesystem/types" => {
+            |l| filesystem::types::add_to_linker::<T, WasiFilesystem>(l, T::filesystem)
+        }
         "wasi:filesystem/preopens" => {
-            filesystem::preopens::add_to_linker::<T, WasiFilesystem>(l, T::filesystem)
+            |l| filesystem::preopens::add_to_linker::<T, WasiFilesystem>(l, T::filesystem)
         }
-        "wasi:random/random" => random::random::add_to_linker::<T, WasiRandom>(l, T::random),
-        "wasi:random/insecure" => random::insecure::add_to_linker::<T, WasiRandom>(l, T::random),
-        "wasi:random/insecure-seed" => random::insecure_seed::add_to_linker::<T, WasiRandom>(l, T::random),
-        "wasi:cli/exit" => cli::exit::add_to_linker::<T, WasiCli>(l, T::cli),
-        "wasi:cli/environment" => cli::environment::add_to_linker::<T, WasiCli>(l, T::cli),
-        "wasi:cli/stdin" => cli::stdin::add_to_linker::<T, WasiCli>(l, T::cli),
-        "wasi:cli/stdout" => cli::stdout::add_to_linker::<T, WasiCli>(l, T::cli),
-        "wasi:cli/stderr" => cli::stderr::add_to_linker::<T, WasiCli>(l, T::cli),
-        "wasi:cli/terminal-input" => cli::terminal_input::add_to_linker::<T, WasiCli>(l, T::cli),
-        "wasi:cli/terminal-output" => cli::terminal_output::add_to_linker::<T, WasiCli>(l, T::cli),
-        "wasi:cli/terminal-stdin" => cli::terminal_stdin::add_to_linker::<T, WasiCli>(l, T::cli),
-        "wasi:cli/terminal-stdout" => cli::terminal_stdout::add_to_linker::<T, WasiCli>(l, T::cli),
-        "wasi:cli/terminal-stderr" => cli::terminal_stderr::add_to_linker::<T, WasiCli>(l, T::cli),
-        "wasi:sockets/network" => {
+        "wasi:random/random" => |l| random::random::add_to_linker::<T, WasiRandom>(l, T::random),
+        "wasi:random/insecure" => |l| random::insecure::add_to_linker::<T, WasiRandom>(l, T::random),
+        "wasi:random/insecure-seed" => {
+            |l| random::insecure_seed::add_to_linker::<T, WasiRandom>(l, T::random)
+        }
+        "wasi:cli/exit" => |l| cli::exit::add_to_linker::<T, WasiCli>(l, T::cli),
+        "wasi:cli/environment" => |l| cli::environment::add_to_linker::<T, WasiCli>(l, T::cli),
+        "wasi:cli/stdin" => |l| cli::stdin::add_to_linker::<T, WasiCli>(l, T::cli),
+        "wasi:cli/stdout" => |l| cli::stdout::add_to_linker::<T, WasiCli>(l, T::cli),
+        "wasi:cli/stderr" => |l| cli::stderr::add_to_linker::<T, WasiCli>(l, T::cli),
+        "wasi:cli/terminal-input" => |l| cli::terminal_input::add_to_linker::<T, WasiCli>(l, T::cli),
+        "wasi:cli/terminal-output" => |l| cli::terminal_output::add_to_linker::<T, WasiCli>(l, T::cli),
+        "wasi:cli/terminal-stdin" => |l| cli::terminal_stdin::add_to_linker::<T, WasiCli>(l, T::cli),
+        "wasi:cli/terminal-stdout" => |l| cli::terminal_stdout::add_to_linker::<T, WasiCli>(l, T::cli),
+        "wasi:cli/terminal-stderr" => |l| cli::terminal_stderr::add_to_linker::<T, WasiCli>(l, T::cli),
+        "wasi:sockets/network" => |l| {
             let options = LinkOptions::default();
             sockets::network::add_to_linker::<T, WasiSockets>(l, &(&options).into(), T::sockets)
-        }
+        },
         "wasi:sockets/instance-network" => {
-            sockets::instance_network::add_to_linker::<T, WasiSockets>(l, T::sockets)
+            |l| sockets::instance_network::add_to_linker::<T, WasiSockets>(l, T::sockets)
         }
         "wasi:sockets/ip-name-lookup" => {
-            sockets::ip_name_lookup::add_to_linker::<T, WasiSockets>(l, T::sockets)
+            |l| sockets::ip_name_lookup::add_to_linker::<T, WasiSockets>(l, T::sockets)
         }
-        "wasi:sockets/tcp" => sockets::tcp::add_to_linker::<T, WasiSockets>(l, T::sockets),
+        "wasi:sockets/tcp" => |l| sockets::tcp::add_to_linker::<T, WasiSockets>(l, T::sockets),
         "wasi:sockets/tcp-create-socket" => {
-            sockets::tcp_create_socket::add_to_linker::<T, WasiSockets>(l, T::sockets)
+            |l| sockets::tcp_create_socket::add_to_linker::<T, WasiSockets>(l, T::sockets)
         }
-        "wasi:sockets/udp" => sockets::udp::add_to_linker::<T, WasiSockets>(l, T::sockets),
+        "wasi:sockets/udp" => |l| sockets::udp::add_to_linker::<T, WasiSockets>(l, T::sockets),
         "wasi:sockets/udp-create-socket" => {
-            sockets::udp_create_socket::add_to_linker::<T, WasiSockets>(l, T::sockets)
+            |l| sockets::udp_create_socket::add_to_linker::<T, WasiSockets>(l, T::sockets)
         }
-        _ => Ok(()),
+        _ => return None,
+    };
+    Some(add)
+}
+
+#[cfg(test)]
+mod tests {
+    use anyhow::Context as _;
+
+    use super::*;
+
+    /// The interfaces linked one by one: everything `add_to_linker_async` adds.
+    const KNOWN: [&str; 27] = [
+        "wasi:io/error",
+        "wasi:io/poll",
+        "wasi:io/streams",
+        "wasi:clocks/wall-clock",
+        "wasi:clocks/monotonic-clock",
+        "wasi:filesystem/types",
+        "wasi:filesystem/preopens",
+        "wasi:random/random",
+        "wasi:random/insecure",
+        "wasi:random/insecure-seed",
+        "wasi:cli/exit",
+        "wasi:cli/environment",
+        "wasi:cli/stdin",
+        "wasi:cli/stdout",
+        "wasi:cli/stderr",
+        "wasi:cli/terminal-input",
+        "wasi:cli/terminal-output",
+        "wasi:cli/terminal-stdin",
+        "wasi:cli/terminal-stdout",
+        "wasi:cli/terminal-stderr",
+        "wasi:sockets/network",
+        "wasi:sockets/instance-network",
+        "wasi:sockets/ip-name-lookup",
+        "wasi:sockets/tcp",
+        "wasi:sockets/tcp-create-socket",
+        "wasi:sockets/udp",
+        "wasi:sockets/udp-create-socket",
+    ];
+
+    #[test]
+    fn each_interface_adds_what_the_whole_of_wasi_adds_too() -> anyhow::Result<()> {
+        let engine = Engine::default();
+        for name in KNOWN {
+            let add = wasi_interface(name).with_context(|| format!("{name} is not linked by itself"))?;
+            let mut linker = Linker::<HostState>::new(&engine);
+            add(&mut linker).map_err(|e| anyhow::anyhow!("{name}: {e:#}"))?;
+            // Something it defined is defined again by all of WASI: the names match wasmtime's.
+            assert!(
+                wasmtime_wasi::p2::add_to_linker_async(&mut linker).is_err(),
+                "{name} added nothing that all of WASI adds"
+            );
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn all_of_them_link_together_and_others_fall_back() -> anyhow::Result<()> {
+        let engine = Engine::default();
+        let mut linker = Linker::<HostState>::new(&engine);
+        for name in KNOWN {
+            let add = wasi_interface(name).with_context(|| format!("{name} is not linked by itself"))?;
+            add(&mut linker).map_err(|e| anyhow::anyhow!("{name}: {e:#}"))?;
+        }
+        for other in [
+            "wasi:http/types",
+            "wasi:keyvalue/store",
+            "wasi:cli/run",
+            "wasi:io",
+        ] {
+            assert!(wasi_interface(other).is_none(), "{other}");
+        }
+        Ok(())
     }
 }
