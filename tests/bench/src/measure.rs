@@ -1,7 +1,7 @@
 //! The measurements, each through the emulator: cold starts (a new emulator, so a new process, per start) and
 //! warm invocations over one kept-alive connection to the invoke endpoint.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
@@ -10,6 +10,7 @@ use http_body_util::{BodyExt as _, Full};
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 use lambda_wasm_emulator::{Emulator, EmulatorConfig};
+use tokio::sync::watch;
 
 use crate::runtimes::Runtime;
 use crate::stats::Summary;
@@ -184,13 +185,12 @@ async fn invoke(client: &mut SendRequest<Full<Bytes>>, event: &Bytes) -> anyhow:
 /// An emulator serving `runtime` (which it spawns at the first invocation), keeping its REPORT lines.
 struct Function {
     emulator: Emulator,
-    reports: Arc<Mutex<Vec<String>>>,
+    reports: watch::Receiver<Vec<String>>,
 }
 
 impl Function {
     async fn start(runtime: &Runtime) -> anyhow::Result<Self> {
-        let reports = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&reports);
+        let (sink, reports) = watch::channel(Vec::new());
         let config = EmulatorConfig {
             command: runtime.command.clone(),
             env: runtime.env.clone(),
@@ -199,9 +199,7 @@ impl Function {
             timeout: INVOKE_LIMIT,
             log_sink: Arc::new(move |line: &str| {
                 if line.starts_with("REPORT") {
-                    sink.lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .push(line.to_owned());
+                    sink.send_modify(|reports| reports.push(line.to_owned()));
                 }
             }),
             ..EmulatorConfig::default()
@@ -221,23 +219,13 @@ impl Function {
 
     /// The `count`th REPORT line (1-based), waiting for it (bounded).
     async fn report(&self, count: usize) -> anyhow::Result<String> {
-        let wait = async {
-            loop {
-                let line = self
-                    .reports
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .get(count - 1)
-                    .cloned();
-                match line {
-                    Some(line) => return line,
-                    None => tokio::time::sleep(Duration::from_millis(2)).await,
-                }
-            }
-        };
-        tokio::time::timeout(Duration::from_secs(10), wait)
+        let mut reports = self.reports.clone();
+        let wait = reports.wait_for(|reports| reports.len() >= count);
+        let reports = tokio::time::timeout(Duration::from_secs(10), wait)
             .await
-            .with_context(|| format!("REPORT line {count} never came"))
+            .with_context(|| format!("REPORT line {count} never came"))?
+            .context("the emulator is gone")?;
+        Ok(reports[count - 1].clone())
     }
 }
 
