@@ -16,9 +16,14 @@ pub struct EmulatorArgs {
     /// The invoke API's port on 127.0.0.1 (0 picks a free one; the URL is printed).
     #[arg(long, default_value_t = 9000)]
     port: u16,
-    /// The function timeout in seconds: the emulator kills the bootstrap at the deadline, like Lambda.
+    /// The function timeout in seconds: the emulator kills the bootstrap at the deadline, like Lambda (under
+    /// `--concurrency`, it answers the timed-out caller and lets the bootstrap live, like Managed Instances).
     #[arg(long, default_value_t = 300)]
     timeout: u64,
+    /// Invocations run at once in the one environment (Lambda Managed Instances). Above 1 the bootstrap gets
+    /// `AWS_LAMBDA_MAX_CONCURRENCY` and `AWS_LAMBDA_INITIALIZATION_TYPE=lambda-managed-instances`.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    concurrency: u16,
     /// The function memory size in MB (`AWS_LAMBDA_FUNCTION_MEMORY_SIZE`).
     #[arg(long, default_value_t = 3008)]
     memory: u32,
@@ -110,11 +115,13 @@ fn emulator_config(
         memory_mb: args.memory,
         timeout: Duration::from_secs(args.timeout),
         invoke_addr: SocketAddr::from((Ipv4Addr::LOCALHOST, args.port)),
+        concurrency: usize::from(args.concurrency),
         ..EmulatorConfig::default()
     }
 }
 
 async fn run(config: EmulatorConfig, what: &str) -> anyhow::Result<ExitCode> {
+    let config_concurrency = config.concurrency;
     let emulator = Emulator::start(config).await?;
     let url = format!(
         "http://{}/2015-03-31/functions/function/invocations",
@@ -122,6 +129,9 @@ async fn run(config: EmulatorConfig, what: &str) -> anyhow::Result<ExitCode> {
     );
     println!("lambda-wasm: {what}");
     println!("lambda-wasm: invoke URL: {url}");
+    if config_concurrency > 1 {
+        println!("lambda-wasm: Managed Instances: {config_concurrency} invocations at once");
+    }
     println!("lambda-wasm: try `curl -d '{{}}' {url}`; Ctrl-C stops");
     tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
     emulator.shutdown().await;

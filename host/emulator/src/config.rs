@@ -43,6 +43,8 @@ pub const MAX_RESPONSE_BYTES: usize = MAX_EVENT_BYTES + 100;
 /// Lambda also sends the first 6 MB of a stream unthrottled and the rest at 2 MB/s at most; the emulator
 /// does not throttle.
 pub const MAX_STREAM_BYTES: usize = 200 * 1024 * 1024;
+/// The longest shutdown phase Lambda allows (with an external extension): SIGTERM, then SIGKILL this much later.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 /// How long the init phase (spawn to first `/next`) may last for an on-demand function.
 pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -58,7 +60,9 @@ pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
 /// - `runtime_api_addr`: `127.0.0.1:0` (any free port; the bootstrap is told which);
 /// - `log_sink`: [`stdout_sink`];
 /// - `working_dir`: none (the emulator's own current directory);
-/// - `max_stream_bytes`: [`MAX_STREAM_BYTES`] (200 MiB).
+/// - `max_stream_bytes`: [`MAX_STREAM_BYTES`] (200 MiB);
+/// - `concurrency`: 1 (one invocation at a time, as on-demand Lambda and RIE);
+/// - `shutdown_grace`: [`SHUTDOWN_GRACE`] (2 s).
 #[derive(Clone)]
 pub struct EmulatorConfig {
     /// Program and arguments of the bootstrap to spawn: any program that speaks the Runtime API.
@@ -83,6 +87,14 @@ pub struct EmulatorConfig {
     /// The largest streamed response, in bytes (HTTP-integration prelude included); a smaller value makes
     /// the limit testable without sending 200 MiB.
     pub max_stream_bytes: usize,
+    /// How many invocations run at once in the one environment. Above 1 it is a Lambda Managed Instances
+    /// environment: the bootstrap gets `AWS_LAMBDA_MAX_CONCURRENCY` and
+    /// `AWS_LAMBDA_INITIALIZATION_TYPE=lambda-managed-instances`, and a timed-out invocation is answered to its
+    /// caller while the bootstrap lives on (its late answer is refused with 410), as Lambda does there.
+    pub concurrency: usize,
+    /// At shutdown, how long the bootstrap has between SIGTERM and SIGKILL. SIGTERM is sent, as on Lambda, when
+    /// the bootstrap registered an extension or runs under Managed Instances; otherwise it is killed at once.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for EmulatorConfig {
@@ -98,6 +110,8 @@ impl Default for EmulatorConfig {
             log_sink: stdout_sink(),
             working_dir: None,
             max_stream_bytes: MAX_STREAM_BYTES,
+            concurrency: 1,
+            shutdown_grace: SHUTDOWN_GRACE,
         }
     }
 }
@@ -114,6 +128,8 @@ impl std::fmt::Debug for EmulatorConfig {
             .field("runtime_api_addr", &self.runtime_api_addr)
             .field("working_dir", &self.working_dir)
             .field("max_stream_bytes", &self.max_stream_bytes)
+            .field("concurrency", &self.concurrency)
+            .field("shutdown_grace", &self.shutdown_grace)
             .finish_non_exhaustive()
     }
 }

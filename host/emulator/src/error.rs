@@ -56,6 +56,10 @@ pub(crate) enum ApiError {
     /// The `/next` poller belongs to a bootstrap that has been replaced: it must exit.
     #[error("This runtime was replaced by a new one; exit now")]
     StaleRuntime,
+    /// An answer to an invocation that is over: it timed out while its runtime lived on (Managed
+    /// Instances), or its invocation id names an earlier invocation of a reused request id.
+    #[error("Gone: {0}")]
+    Gone(String),
     /// No route matches.
     #[error("No route for {0}")]
     NotFound(String),
@@ -80,6 +84,7 @@ impl ApiError {
             Self::ResponseTooLarge(_) | Self::EventTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::StaleRuntime => StatusCode::INTERNAL_SERVER_ERROR,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Gone(_) => StatusCode::GONE,
         }
     }
 
@@ -94,6 +99,7 @@ impl ApiError {
             Self::BadBody(_) => "InvalidRequestBody",
             Self::StaleRuntime => "Runtime.Replaced",
             Self::NotFound(_) => "NotFound",
+            Self::Gone(_) => "InvocationGone",
             Self::InvalidClientContext => "InvalidRequestContentException",
         }
     }

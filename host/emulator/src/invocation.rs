@@ -12,14 +12,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use hyper::header::HeaderValue;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 
 use crate::config::{INIT_TIMEOUT, MAX_RESPONSE_BYTES};
 use crate::error::FunctionFailure;
-use crate::reply::{FunctionError, PIECES_IN_FLIGHT, Piece, Reply, next_piece};
+use crate::messages::{Answer, Event, Queued};
+use crate::reply::{PIECES_IN_FLIGHT, Piece, Reply, next_piece};
 use crate::report::{self, Report};
 use crate::sandbox::{Sandbox, later};
 use crate::supervisor::{Exit, ExitWatch};
@@ -27,55 +26,6 @@ use crate::supervisor::{Exit, ExitWatch};
 /// How long to wait for a killed bootstrap to be reaped before answering anyway (SIGKILL is immediate;
 /// this only bounds the wait should the operating system lag).
 const KILL_WAIT: Duration = Duration::from_secs(5);
-
-/// An invocation as the invoke endpoint received it, waiting to be handed out by `/next`.
-pub(crate) struct Queued {
-    /// `Lambda-Runtime-Aws-Request-Id`.
-    pub(crate) request_id: String,
-    /// The event, passed to the runtime byte for byte.
-    pub(crate) event: Bytes,
-    /// `Lambda-Runtime-Trace-Id`: the caller's `X-Amzn-Trace-Id`, or a new one.
-    pub(crate) trace_id: HeaderValue,
-    /// `Lambda-Runtime-Client-Context`: the decoded `X-Amz-Client-Context`, when the caller sent one.
-    pub(crate) client_context: Option<HeaderValue>,
-}
-
-/// What the Runtime API tells the driver of an invocation.
-pub(crate) enum Event {
-    /// `/next` handed it out; the function deadline now runs.
-    HandedOut {
-        /// When it was handed out (the REPORT line's `Duration` starts here).
-        at: Instant,
-        /// When to kill the bootstrap.
-        deadline: Instant,
-    },
-    /// The runtime answered it.
-    Answered(Answer),
-    /// The runtime posted `/init/error`.
-    InitError(Answer),
-}
-
-/// What a runtime posted.
-pub(crate) enum Answer {
-    /// A buffered `/response`: the function's result.
-    Response {
-        /// The payload, as posted.
-        body: Bytes,
-        /// The payload's content type, as posted.
-        content_type: Option<HeaderValue>,
-    },
-    /// A streamed `/response`, whose pieces arrive as the runtime sends them.
-    Stream {
-        /// The payload's content type, as posted.
-        content_type: Option<HeaderValue>,
-        /// The pieces, ending with [`Piece::End`] or [`Piece::Failed`].
-        pieces: mpsc::Receiver<Piece>,
-    },
-    /// `/error` or `/init/error`.
-    Error(FunctionError),
-    /// A buffered `/response` over the size limit (answered 413).
-    TooLarge,
-}
 
 /// The deadline in force.
 #[derive(Clone, Copy)]
@@ -112,11 +62,13 @@ struct FinishGuard<'a> {
     sandbox: &'a Sandbox,
     /// Which one.
     request_id: &'a str,
+    /// It timed out and its runtime lives on (Managed Instances): its late answer gets 410.
+    timed_out: bool,
 }
 
 impl Drop for FinishGuard<'_> {
     fn drop(&mut self) {
-        self.sandbox.finish(self.request_id);
+        self.sandbox.finish(self.request_id, self.timed_out);
     }
 }
 
@@ -143,10 +95,16 @@ pub(crate) fn start(sandbox: &Arc<Sandbox>, invocation: Queued) -> oneshot::Rece
 /// Runs one invocation to its end: its turn, the bootstrap, the deadlines, the answer, START/END/REPORT.
 async fn drive(sandbox: Arc<Sandbox>, invocation: Queued, mut reply: oneshot::Sender<Reply>) {
     let _turn = tokio::select! {
-        turn = sandbox.turn.lock() => turn,
+        turn = sandbox.turn.acquire() => match turn {
+            Ok(turn) => turn,
+            Err(_) => return,
+        },
         // The caller gave up while waiting for its turn.
         () = reply.closed() => return,
     };
+    // Managed Instances: the environment lives on past a timeout; the timed-out caller is answered and the
+    // runtime's late answer refused (410). Classic Lambda kills the environment instead.
+    let managed = sandbox.settings.concurrency > 1;
     let settings = &sandbox.settings;
     let sink = &settings.log_sink;
     let request_id = invocation.request_id.clone();
@@ -168,9 +126,10 @@ async fn drive(sandbox: Arc<Sandbox>, invocation: Queued, mut reply: oneshot::Se
             return;
         }
     };
-    let guard = FinishGuard {
+    let mut guard = FinishGuard {
         sandbox: &sandbox,
         request_id: &request_id,
+        timed_out: false,
     };
     let mut exit = begun.exit;
     let mut handed_out_at = None;
@@ -193,6 +152,10 @@ async fn drive(sandbox: Arc<Sandbox>, invocation: Queued, mut reply: oneshot::Se
             },
             ended = exit.wait() => break Waited::Failed(exited(&request_id, &ended)),
             () = tokio::time::sleep_until(limit.at()) => {
+                if managed && matches!(limit, Limit::Task(_)) && handed_out_at.is_some() {
+                    guard.timed_out = true;
+                    break Waited::Failed(FunctionFailure::Timeout(settings.timeout));
+                }
                 sandbox.kill(begun.generation);
                 let _ = tokio::time::timeout(KILL_WAIT, exit.wait()).await;
                 break Waited::Failed(match limit {
@@ -215,6 +178,7 @@ async fn drive(sandbox: Arc<Sandbox>, invocation: Queued, mut reply: oneshot::Se
                 generation: begun.generation,
                 exit: &mut exit,
                 deadline: limit.at(),
+                managed,
             };
             forwarding.forward(pieces, answered.ok().map(|()| caller)).await;
         }
@@ -259,6 +223,8 @@ struct Forwarding<'a> {
     exit: &'a mut ExitWatch,
     /// The function deadline: the stream must have ended by then.
     deadline: Instant,
+    /// Managed Instances: a stream still open at the deadline is cut off for the caller, and the runtime lives.
+    managed: bool,
 }
 
 impl Forwarding<'_> {
@@ -291,8 +257,10 @@ impl Forwarding<'_> {
                 return;
             }
         }
-        self.sandbox.kill(self.generation);
-        let _ = tokio::time::timeout(KILL_WAIT, self.exit.wait()).await;
+        if !self.managed {
+            self.sandbox.kill(self.generation);
+            let _ = tokio::time::timeout(KILL_WAIT, self.exit.wait()).await;
+        }
         if let Some(caller) = to {
             let timeout = FunctionFailure::Timeout(self.sandbox.settings.timeout);
             let _ = tokio::time::timeout(KILL_WAIT, caller.send(Piece::Failed(timeout.into()))).await;

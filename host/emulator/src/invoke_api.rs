@@ -14,27 +14,18 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use bytes::{Bytes, BytesMut};
 use hyper::body::Incoming;
-use hyper::header::{HeaderMap, HeaderName, HeaderValue};
+use hyper::header::{HeaderMap, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
 use tokio::sync::mpsc;
 
 use crate::config::MAX_EVENT_BYTES;
 use crate::error::ApiError;
-use crate::invocation::{self, Queued};
+use crate::headers::{CALLER_CLIENT_CONTEXT as CLIENT_CONTEXT, EXECUTED_VERSION, FUNCTION_ERROR};
+use crate::invocation;
+use crate::messages::Queued;
 use crate::reply::{FunctionError, Piece, PieceSource, Reply, next_piece};
 use crate::sandbox::Sandbox;
 use crate::server::{Body, BodyError, error_response, read_body, respond};
-
-/// The caller's client context: base64 of a JSON object.
-const CLIENT_CONTEXT: HeaderName = HeaderName::from_static("x-amz-client-context");
-/// The caller's X-Ray trace header.
-const TRACE_ID: HeaderName = HeaderName::from_static("x-amzn-trace-id");
-/// Marks a function error in the answer (`Unhandled`), as Lambda's Invoke API does.
-const FUNCTION_ERROR: HeaderName = HeaderName::from_static("x-amz-function-error");
-/// The version that ran, as Lambda's Invoke API reports it.
-const EXECUTED_VERSION: HeaderName = HeaderName::from_static("x-amz-executed-version");
-/// A well-formed trace id, should a generated one ever fail to be a header value.
-const FALLBACK_TRACE_ID: &str = "Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0";
 
 /// The invoke endpoint's routes.
 #[derive(Debug, PartialEq, Eq)]
@@ -107,22 +98,12 @@ async fn read_invocation(headers: &HeaderMap, body: Incoming) -> Result<Queued, 
         Err(BodyError::TooLarge) => return Err(ApiError::EventTooLarge),
         Err(BodyError::Broken(reason)) => return Err(ApiError::BadBody(reason)),
     };
-    Ok(Queued {
-        request_id: crate::ids::request_id(),
+    Ok(Queued::new(
+        crate::ids::request_id(),
         event,
-        trace_id: trace_id(headers),
+        headers,
         client_context,
-    })
-}
-
-/// The caller's `X-Amzn-Trace-Id`, or a new trace id.
-pub(crate) fn trace_id(headers: &HeaderMap) -> HeaderValue {
-    match headers.get(TRACE_ID) {
-        Some(trace_id) => trace_id.clone(),
-        // A fresh id is hex, digits and punctuation: always a valid header value.
-        None => HeaderValue::from_str(&crate::ids::trace_id())
-            .unwrap_or(HeaderValue::from_static(FALLBACK_TRACE_ID)),
-    }
+    ))
 }
 
 /// Decodes `X-Amz-Client-Context` into the JSON passed as `Lambda-Runtime-Client-Context`: as decoded,

@@ -39,9 +39,11 @@ mod config;
 mod error;
 mod event_stream;
 mod function_url;
+mod headers;
 mod ids;
 mod invocation;
 mod invoke_api;
+mod messages;
 mod prelude;
 mod reply;
 mod report;
@@ -62,7 +64,8 @@ use tokio::task::JoinSet;
 
 pub use crate::config::{
     DEFAULT_FUNCTION_NAME, DEFAULT_INVOKE_PORT, DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT, EmulatorConfig,
-    INIT_TIMEOUT, LogSink, MAX_EVENT_BYTES, MAX_RESPONSE_BYTES, MAX_STREAM_BYTES, stdout_sink,
+    INIT_TIMEOUT, LogSink, MAX_EVENT_BYTES, MAX_RESPONSE_BYTES, MAX_STREAM_BYTES, SHUTDOWN_GRACE,
+    stdout_sink,
 };
 use crate::sandbox::Sandbox;
 use crate::settings::Settings;
@@ -133,8 +136,14 @@ impl Emulator {
         self.runtime_api_addr
     }
 
-    /// Kills the bootstrap (if running) and stops serving.
+    /// Shuts the environment down as Lambda does: SIGTERM to the bootstrap when it registered an extension or
+    /// runs under Managed Instances, SIGKILL after the grace (at once otherwise); then stops serving.
     pub async fn shutdown(mut self) {
+        if self.sandbox.terminates_gracefully()
+            && let Some(mut exit) = self.sandbox.terminate()
+        {
+            let _ = tokio::time::timeout(self.sandbox.settings.shutdown_grace, exit.wait()).await;
+        }
         if let Some(mut exit) = self.sandbox.stop() {
             let _ = tokio::time::timeout(SHUTDOWN_WAIT, exit.wait()).await;
         }

@@ -20,7 +20,7 @@ use crate::prelude::Prelude;
 pub(crate) const PIECES_IN_FLIGHT: usize = 8;
 
 /// A function error as the invoke caller receives it.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct FunctionError {
     /// The error JSON (`{"errorMessage","errorType",...}`) as the runtime posted it, or as the emulator
     /// wrote it on the runtime's behalf.

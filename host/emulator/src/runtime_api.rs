@@ -1,5 +1,6 @@
-//! The Runtime API (`/2018-06-01/runtime/...`) the bootstrap talks to. Every route is listed in
-//! [`routes`]; status codes and headers follow `RUNTIME-API.md`.
+//! The Runtime API (`/2018-06-01/runtime/...`) the bootstrap talks to, and the part of the Extensions API
+//! (`/2020-01-01/extension/...`) an internal extension needs: `register` and `event/next`. Every route is listed
+//! in [`route`]; status codes and headers follow `RUNTIME-API.md`.
 
 use std::sync::Arc;
 
@@ -10,7 +11,11 @@ use hyper::{Method, Request, Response, StatusCode};
 
 use crate::config::MAX_RESPONSE_BYTES;
 use crate::error::{ApiError, is_valid_error_type};
-use crate::invocation::Answer;
+use crate::headers::{
+    CLIENT_CONTEXT, DEADLINE_MS, EXTENSION_IDENTIFIER, EXTENSION_NAME, FUNCTION_ERROR_TYPE, INVOCATION_ID,
+    INVOKED_FUNCTION_ARN, REQUEST_ID, RESPONSE_MODE, TENANT_ID, TRACE_ID, echoed_invocation_id,
+};
+use crate::messages::Answer;
 use crate::reply::FunctionError;
 use crate::sandbox::{HandOut, Sandbox};
 use crate::server::{Body, BodyError, error_response, json, read_body, respond};
@@ -18,25 +23,15 @@ use crate::server::{Body, BodyError, error_response, json, read_body, respond};
 /// The API version prefix of every route.
 const PREFIX: &str = "/2018-06-01/runtime/";
 
-/// The request id of the invocation (on `/next`).
-pub(crate) const REQUEST_ID: HeaderName = HeaderName::from_static("lambda-runtime-aws-request-id");
-/// The invocation's deadline, in Unix epoch milliseconds (on `/next`).
-pub(crate) const DEADLINE_MS: HeaderName = HeaderName::from_static("lambda-runtime-deadline-ms");
-/// The ARN of the invoked function (on `/next`).
-pub(crate) const INVOKED_FUNCTION_ARN: HeaderName =
-    HeaderName::from_static("lambda-runtime-invoked-function-arn");
-/// The X-Ray trace header (on `/next`).
-pub(crate) const TRACE_ID: HeaderName = HeaderName::from_static("lambda-runtime-trace-id");
-/// The caller's client context, JSON (on `/next`, only when the caller sent one).
-pub(crate) const CLIENT_CONTEXT: HeaderName = HeaderName::from_static("lambda-runtime-client-context");
-/// The error's `Category.Reason` (on `/error` and `/init/error`, and as a trailer of a streamed response).
-pub(crate) const FUNCTION_ERROR_TYPE: HeaderName =
-    HeaderName::from_static("lambda-runtime-function-error-type");
-/// `streaming` for a streamed response (on `/response`).
-pub(crate) const RESPONSE_MODE: HeaderName = HeaderName::from_static("lambda-runtime-function-response-mode");
+/// The Extensions API's prefix.
+const EXTENSION_PREFIX: &str = "/2020-01-01/extension/";
 
 /// What the Runtime API can be asked.
 enum Route<'a> {
+    /// `POST /2020-01-01/extension/register`.
+    RegisterExtension,
+    /// `GET /2020-01-01/extension/event/next`.
+    ExtensionNext,
     /// `GET /runtime/invocation/next`.
     Next,
     /// `POST /runtime/invocation/{id}/response`.
@@ -49,6 +44,13 @@ enum Route<'a> {
 
 /// Maps a method and path to its route: the whole Runtime API in one place.
 fn route<'a>(method: &Method, path: &'a str) -> Option<Route<'a>> {
+    if let Some(rest) = path.strip_prefix(EXTENSION_PREFIX) {
+        return match (method, rest) {
+            (&Method::POST, "register") => Some(Route::RegisterExtension),
+            (&Method::GET, "event/next") => Some(Route::ExtensionNext),
+            _ => None,
+        };
+    }
     let rest = path.strip_prefix(PREFIX)?;
     if *method == Method::GET && rest == "invocation/next" {
         return Some(Route::Next);
@@ -78,6 +80,8 @@ pub(crate) async fn routes(sandbox: Arc<Sandbox>, request: Request<Incoming>) ->
         Some(Route::Response(id)) => response(&sandbox, id, &parts.headers, body).await,
         Some(Route::Error(id)) => error(&sandbox, id, &parts.headers, body).await,
         Some(Route::InitError) => init_error(&sandbox, &parts.headers, body).await,
+        Some(Route::RegisterExtension) => register_extension(&sandbox, &parts.headers),
+        Some(Route::ExtensionNext) => extension_next(&sandbox, &parts.headers).await,
         None => Err(ApiError::NotFound(format!(
             "{} {}",
             parts.method,
@@ -116,7 +120,57 @@ async fn next(sandbox: &Sandbox) -> Result<Response<Body>, ApiError> {
     );
     insert(headers, TRACE_ID, Some(invocation.trace_id));
     insert(headers, CLIENT_CONTEXT, invocation.client_context);
+    insert(headers, TENANT_ID, invocation.tenant_id);
+    insert(
+        headers,
+        INVOCATION_ID,
+        HeaderValue::from_str(&invocation.invocation_id).ok(),
+    );
     Ok(response)
+}
+
+/// `POST /extension/register`: an extension of the bootstrap registers during its init phase. Any event list
+/// is taken (the emulator sends none: an internal extension gets no events, and SHUTDOWN is not emulated).
+fn register_extension(sandbox: &Sandbox, headers: &HeaderMap) -> Result<Response<Body>, ApiError> {
+    let named = headers
+        .get(EXTENSION_NAME)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|name| !name.trim().is_empty());
+    if !named {
+        return Err(ApiError::BadBody(format!("{EXTENSION_NAME} is missing")));
+    }
+    let id = sandbox.register_extension()?;
+    let body = serde_json::json!({
+        "functionName": sandbox.settings.function_name,
+        "functionVersion": "$LATEST",
+        "handler": sandbox
+            .settings
+            .extra_env
+            .iter()
+            .rev()
+            .find(|(name, _)| name == "_HANDLER")
+            .map(|(_, value)| value.as_str())
+            .unwrap_or_default(),
+    });
+    let mut response = json(StatusCode::OK, Bytes::from(body.to_string()));
+    insert(
+        response.headers_mut(),
+        EXTENSION_IDENTIFIER,
+        HeaderValue::from_str(&id).ok(),
+    );
+    Ok(response)
+}
+
+/// `GET /extension/event/next`: held until the bootstrap goes away (the emulator emits no extension events).
+async fn extension_next(sandbox: &Sandbox, headers: &HeaderMap) -> Result<Response<Body>, ApiError> {
+    let id = headers
+        .get(EXTENSION_IDENTIFIER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !sandbox.is_extension(id) {
+        return Err(ApiError::InvalidStateTransition("unknown extension identifier"));
+    }
+    std::future::pending().await
 }
 
 /// Adds a header when there is a value.
@@ -138,15 +192,16 @@ async fn response(
             .await
             .map(|()| accepted());
     }
-    sandbox.check_answerable(id)?;
+    let invocation_id = echoed_invocation_id(headers);
+    sandbox.check_answerable(id, invocation_id)?;
     let content_type = headers.get(CONTENT_TYPE).cloned();
     match read_body(headers, body, MAX_RESPONSE_BYTES).await {
         Ok(body) => sandbox
-            .answer(id, Answer::Response { body, content_type })
+            .answer(id, invocation_id, Answer::Response { body, content_type })
             .map(|()| accepted()),
         Err(BodyError::TooLarge) => {
             // The caller learns it as Function.ResponseSizeTooLarge; a later /error gets 403.
-            let _ = sandbox.answer(id, Answer::TooLarge);
+            let _ = sandbox.answer(id, invocation_id, Answer::TooLarge);
             Err(ApiError::ResponseTooLarge(MAX_RESPONSE_BYTES))
         }
         Err(BodyError::Broken(reason)) => Err(ApiError::BadBody(reason)),
@@ -181,9 +236,10 @@ async fn error(
     headers: &HeaderMap,
     body: Incoming,
 ) -> Result<Response<Body>, ApiError> {
-    sandbox.check_answerable(id)?;
+    let invocation_id = echoed_invocation_id(headers);
+    sandbox.check_answerable(id, invocation_id)?;
     let answer = read_error(headers, body).await?;
-    sandbox.answer(id, answer).map(|()| accepted())
+    sandbox.answer(id, invocation_id, answer).map(|()| accepted())
 }
 
 /// `POST /init/error`: init failed; the waiting caller gets the posted error.
@@ -226,6 +282,8 @@ mod tests {
             Some(Route::Response(id)) => format!("response {id}"),
             Some(Route::Error(id)) => format!("error {id}"),
             Some(Route::InitError) => "init".to_owned(),
+            Some(Route::RegisterExtension) => "register".to_owned(),
+            Some(Route::ExtensionNext) => "extension next".to_owned(),
             None => "none".to_owned(),
         };
         assert_eq!(
@@ -241,6 +299,15 @@ mod tests {
             "error abc"
         );
         assert_eq!(route_of(Method::POST, "/2018-06-01/runtime/init/error"), "init");
+        assert_eq!(
+            route_of(Method::POST, "/2020-01-01/extension/register"),
+            "register"
+        );
+        assert_eq!(
+            route_of(Method::GET, "/2020-01-01/extension/event/next"),
+            "extension next"
+        );
+        assert_eq!(route_of(Method::GET, "/2020-01-01/extension/register"), "none");
         assert_eq!(
             route_of(Method::POST, "/2018-06-01/runtime/invocation/next"),
             "none"

@@ -1,10 +1,11 @@
 //! The execution environment both APIs share: which bootstrap runs (and whether it is still in its init
-//! phase), the invocation waiting for `/next`, the one handed out, and the ids already finished.
+//! phase), the invocations waiting for `/next`, those handed out, the ids already finished, and the extensions
+//! registered. One invocation runs at a time, or up to the configured concurrency (Managed Instances).
 //!
 //! All state sits behind one short-lived lock that is never held across an `.await`; waiting is done with
 //! [`Notify`] (for `/next` pollers) and a channel per invocation (for its driver, see `invocation.rs`).
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Mutex, MutexGuard};
@@ -16,12 +17,14 @@ use tokio::time::Instant;
 
 use crate::config::INIT_TIMEOUT;
 use crate::error::ApiError;
-use crate::invocation::{Answer, Event, Queued};
+use crate::messages::{Answer, Event, Queued};
 use crate::settings::Settings;
 use crate::supervisor::{ExitWatch, Process};
 
-/// How many finished request ids are remembered, so that a late answer gets 403 (not 400).
-const FINISHED_MEMORY: usize = 64;
+/// How many finished request ids are remembered, so that a late answer gets 403 or 410 (not 400).
+const FINISHED_MEMORY: usize = 1024;
+/// The most extensions one bootstrap may register (Lambda allows 10).
+const MAX_EXTENSIONS: usize = 10;
 
 /// The shared execution environment.
 pub(crate) struct Sandbox {
@@ -33,8 +36,9 @@ pub(crate) struct Sandbox {
     state: Mutex<State>,
     /// Wakes `/next` pollers: an invocation was queued, or the bootstrap was replaced.
     changed: Notify,
-    /// Serializes invocations, in arrival order (tokio's mutex is fair), as RIE does.
-    pub(crate) turn: tokio::sync::Mutex<()>,
+    /// Lets invocations in, in arrival order (tokio's semaphore is fair): one at a time as RIE does, or up to
+    /// the configured concurrency (Managed Instances).
+    pub(crate) turn: tokio::sync::Semaphore,
     /// The invocation drivers (see `invocation.rs`), each a task of its own so that a streamed response
     /// outlives the invoke request's handler; aborted all at once by [`Sandbox::stop`].
     drivers: Mutex<Drivers>,
@@ -56,14 +60,26 @@ struct State {
     generation: u64,
     /// The current bootstrap, if one was spawned.
     runtime: Option<Runtime>,
-    /// The invocation waiting to be handed out by `/next`.
-    pending: Option<Queued>,
-    /// The request id handed out and not answered yet.
-    current: Option<String>,
-    /// The invocation being driven, and where to tell its driver what happened.
-    driver: Option<(String, mpsc::UnboundedSender<Event>)>,
-    /// Recently finished request ids, oldest first.
-    finished: VecDeque<String>,
+    /// The invocations waiting to be handed out by `/next`, oldest first.
+    pending: VecDeque<Queued>,
+    /// The invocations handed out and not answered yet: request id -> invocation id.
+    current: HashMap<String, String>,
+    /// The invocations being driven, and where to tell each driver what happened.
+    drivers: HashMap<String, mpsc::UnboundedSender<Event>>,
+    /// Recently finished invocations, oldest first.
+    finished: VecDeque<Finished>,
+    /// The extensions the current bootstrap registered (their identifiers).
+    extensions: Vec<String>,
+}
+
+/// An invocation that is over.
+struct Finished {
+    /// Its request id.
+    request_id: String,
+    /// Its invocation id.
+    invocation_id: String,
+    /// It timed out while its runtime lived on (Managed Instances): a late answer gets 410, not 403.
+    timed_out: bool,
 }
 
 /// One spawned bootstrap.
@@ -104,12 +120,12 @@ impl Sandbox {
     /// An environment with no bootstrap yet.
     pub(crate) fn new(settings: Settings, runtime_api: SocketAddr) -> Self {
         Self {
-            settings,
             runtime_api,
             state: Mutex::new(State::default()),
             changed: Notify::new(),
-            turn: tokio::sync::Mutex::new(()),
+            turn: tokio::sync::Semaphore::new(settings.concurrency.max(1)),
             drivers: Mutex::new(Drivers::default()),
+            settings,
         }
     }
 
@@ -157,6 +173,7 @@ impl Sandbox {
                 &settings.log_sink,
             )?;
             state.generation += 1;
+            state.extensions.clear();
             state.runtime = Some(Runtime {
                 process,
                 spawned_at,
@@ -176,8 +193,8 @@ impl Sandbox {
             .is_none()
             .then(|| later(runtime.spawned_at, INIT_TIMEOUT));
         let exit = runtime.process.exit_watch();
-        state.driver = Some((invocation.request_id.clone(), events));
-        state.pending = Some(invocation);
+        state.drivers.insert(invocation.request_id.clone(), events);
+        state.pending.push_back(invocation);
         drop(state);
         self.changed.notify_waiters();
         Ok(Begun {
@@ -222,7 +239,7 @@ impl Sandbox {
             // A bootstrap that failed its init gets nothing more; it is replaced on the next invoke.
             return Ok(None);
         }
-        let Some(invocation) = state.pending.take() else {
+        let Some(invocation) = state.pending.pop_front() else {
             return Ok(None);
         };
         let now = Instant::now();
@@ -232,10 +249,10 @@ impl Sandbox {
             .map(|since| since.saturating_add(self.settings.timeout).as_millis())
             .map(|millis| u64::try_from(millis).unwrap_or(u64::MAX))
             .unwrap_or(0);
-        state.current = Some(invocation.request_id.clone());
-        if let Some((id, events)) = &state.driver
-            && *id == invocation.request_id
-        {
+        state
+            .current
+            .insert(invocation.request_id.clone(), invocation.invocation_id.clone());
+        if let Some(events) = state.drivers.get(&invocation.request_id) {
             let _ = events.send(Event::HandedOut { at: now, deadline });
         }
         Ok(Some(HandOut {
@@ -244,20 +261,29 @@ impl Sandbox {
         }))
     }
 
-    /// Checks that `request_id` may still be answered: 400 if unknown, 403 if already finished.
-    pub(crate) fn check_answerable(&self, request_id: &str) -> Result<(), ApiError> {
-        check_answerable(&self.state(), request_id)
+    /// Checks that `request_id` may still be answered by an answer carrying `invocation_id` (the echo of
+    /// `Lambda-Runtime-Invocation-Id`, when the runtime sent one): 400 if unknown, 403 if already answered,
+    /// 410 if it timed out or the echo names another invocation of that request id.
+    pub(crate) fn check_answerable(
+        &self,
+        request_id: &str,
+        invocation_id: Option<&str>,
+    ) -> Result<(), ApiError> {
+        check_answerable(&self.state(), request_id, invocation_id)
     }
 
     /// Records the answer to `request_id` and passes it to its driver.
-    pub(crate) fn answer(&self, request_id: &str, answer: Answer) -> Result<(), ApiError> {
+    pub(crate) fn answer(
+        &self,
+        request_id: &str,
+        invocation_id: Option<&str>,
+        answer: Answer,
+    ) -> Result<(), ApiError> {
         let mut state = self.state();
-        check_answerable(&state, request_id)?;
-        state.current = None;
-        remember_finished(&mut state, request_id);
-        if let Some((id, events)) = &state.driver
-            && id == request_id
-        {
+        check_answerable(&state, request_id, invocation_id)?;
+        let invocation_id = state.current.remove(request_id).unwrap_or_default();
+        remember_finished(&mut state, request_id, invocation_id, false);
+        if let Some(events) = state.drivers.get(request_id) {
             let _ = events.send(Event::Answered(answer));
         }
         Ok(())
@@ -273,8 +299,13 @@ impl Sandbox {
             ));
         };
         runtime.doomed = true;
-        if let Some((_, events)) = &state.driver {
-            let _ = events.send(Event::InitError(answer));
+        // Every invocation waiting for this bootstrap fails with its init error.
+        for events in state.drivers.values() {
+            let error = match &answer {
+                Answer::Error(error) => Answer::Error(error.clone()),
+                _ => continue,
+            };
+            let _ = events.send(Event::InitError(error));
         }
         Ok(())
     }
@@ -290,23 +321,46 @@ impl Sandbox {
         }
     }
 
-    /// Forgets `request_id` as pending, current or driven; a late answer to it then gets 403.
-    pub(crate) fn finish(&self, request_id: &str) {
+    /// Forgets `request_id` as pending, current or driven; a late answer to it then gets 403, or 410 when it
+    /// `timed_out` (its runtime lives on, Managed Instances).
+    pub(crate) fn finish(&self, request_id: &str, timed_out: bool) {
         let mut state = self.state();
-        if state
-            .pending
+        state.pending.retain(|pending| pending.request_id != request_id);
+        state.drivers.remove(request_id);
+        if let Some(invocation_id) = state.current.remove(request_id) {
+            remember_finished(&mut state, request_id, invocation_id, timed_out);
+        }
+    }
+
+    /// Registers an extension of the current bootstrap (Extensions API); allowed during its init phase only.
+    pub(crate) fn register_extension(&self) -> Result<String, ApiError> {
+        let mut state = self.state();
+        let initializing = state
+            .runtime
             .as_ref()
-            .is_some_and(|pending| pending.request_id == request_id)
-        {
-            state.pending = None;
+            .is_some_and(|runtime| runtime.init_took.is_none() && !runtime.doomed);
+        if !initializing {
+            return Err(ApiError::InvalidStateTransition(
+                "extensions register during the init phase only",
+            ));
         }
-        if state.driver.as_ref().is_some_and(|(id, _)| id == request_id) {
-            state.driver = None;
+        if state.extensions.len() >= MAX_EXTENSIONS {
+            return Err(ApiError::InvalidStateTransition("too many extensions"));
         }
-        if state.current.as_deref() == Some(request_id) {
-            state.current = None;
-            remember_finished(&mut state, request_id);
-        }
+        let id = crate::ids::request_id();
+        state.extensions.push(id.clone());
+        Ok(id)
+    }
+
+    /// Whether `id` is an extension the current bootstrap registered.
+    pub(crate) fn is_extension(&self, id: &str) -> bool {
+        self.state().extensions.iter().any(|known| known == id)
+    }
+
+    /// Whether the current bootstrap gets SIGTERM before SIGKILL at shutdown: as on Lambda, when an extension is
+    /// registered, and always under Managed Instances.
+    pub(crate) fn terminates_gracefully(&self) -> bool {
+        self.settings.concurrency > 1 || !self.state().extensions.is_empty()
     }
 
     /// The init duration of the bootstrap of `generation`: until its first `/next`, or until now.
@@ -328,6 +382,14 @@ impl Sandbox {
             .filter(|_| state.generation == generation)?
             .process
             .pid()
+    }
+
+    /// Sends the bootstrap SIGTERM (shutdown with a grace); `None` when none runs.
+    pub(crate) fn terminate(&self) -> Option<ExitWatch> {
+        let state = self.state();
+        let runtime = state.runtime.as_ref()?;
+        runtime.process.terminate();
+        Some(runtime.process.exit_watch())
     }
 
     /// Stops every invocation driver, kills the bootstrap, if any, and wakes every poller; returns a
@@ -361,22 +423,35 @@ pub(crate) fn later(from: Instant, by: Duration) -> Instant {
 }
 
 /// See [`Sandbox::check_answerable`].
-fn check_answerable(state: &State, request_id: &str) -> Result<(), ApiError> {
-    if state.current.as_deref() == Some(request_id) {
-        Ok(())
-    } else if state.finished.iter().any(|id| id == request_id) {
-        Err(ApiError::InvalidStateTransition(
+fn check_answerable(state: &State, request_id: &str, invocation_id: Option<&str>) -> Result<(), ApiError> {
+    if let Some(current) = state.current.get(request_id) {
+        return match invocation_id {
+            Some(echoed) if echoed != current => Err(ApiError::Gone(format!(
+                "invocation {echoed} of request {request_id} is over; {current} is the one in progress"
+            ))),
+            _ => Ok(()),
+        };
+    }
+    match state.finished.iter().rev().find(|f| f.request_id == request_id) {
+        Some(finished) if finished.timed_out => Err(ApiError::Gone(format!(
+            "invocation {} of request {request_id} timed out; its answer is no longer accepted",
+            finished.invocation_id
+        ))),
+        Some(_) => Err(ApiError::InvalidStateTransition(
             "this invocation was already answered or has ended",
-        ))
-    } else {
-        Err(ApiError::UnknownRequestId(request_id.to_owned()))
+        )),
+        None => Err(ApiError::UnknownRequestId(request_id.to_owned())),
     }
 }
 
-/// Adds `request_id` to the bounded list of finished ids.
-fn remember_finished(state: &mut State, request_id: &str) {
+/// Adds an invocation to the bounded list of finished ones.
+fn remember_finished(state: &mut State, request_id: &str, invocation_id: String, timed_out: bool) {
     if state.finished.len() >= FINISHED_MEMORY {
         state.finished.pop_front();
     }
-    state.finished.push_back(request_id.to_owned());
+    state.finished.push_back(Finished {
+        request_id: request_id.to_owned(),
+        invocation_id,
+        timed_out,
+    });
 }

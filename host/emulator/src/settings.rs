@@ -36,6 +36,10 @@ pub(crate) struct Settings {
     pub(crate) task_root: Option<PathBuf>,
     /// The largest streamed response.
     pub(crate) max_stream_bytes: usize,
+    /// How many invocations run at once (above 1: Managed Instances).
+    pub(crate) concurrency: usize,
+    /// Between SIGTERM and SIGKILL at shutdown.
+    pub(crate) shutdown_grace: Duration,
 }
 
 impl Settings {
@@ -54,7 +58,10 @@ impl Settings {
             .working_dir
             .clone()
             .or_else(|| std::env::current_dir().ok());
+        anyhow::ensure!(config.concurrency >= 1, "the concurrency must be 1 or more");
         Ok(Self {
+            concurrency: config.concurrency,
+            shutdown_grace: config.shutdown_grace,
             command: config.command,
             extra_env: config.env,
             function_name: config.function_name,
@@ -93,7 +100,15 @@ impl Settings {
             format!("/aws/lambda/{}", self.function_name).into(),
         );
         set("AWS_LAMBDA_LOG_STREAM_NAME", ids::log_stream_name().into());
-        set("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".into());
+        if self.concurrency > 1 {
+            set(
+                "AWS_LAMBDA_INITIALIZATION_TYPE",
+                "lambda-managed-instances".into(),
+            );
+            set("AWS_LAMBDA_MAX_CONCURRENCY", self.concurrency.to_string().into());
+        } else {
+            set("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand".into());
+        }
         set("TZ", ":UTC".into());
         if let Some(root) = &self.task_root {
             set("LAMBDA_TASK_ROOT", root.clone().into());

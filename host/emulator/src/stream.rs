@@ -19,20 +19,16 @@ use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use bytes::Bytes;
 use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
-use hyper::header::{CONTENT_TYPE, HeaderMap, HeaderName};
+use hyper::header::{CONTENT_TYPE, HeaderMap};
 use tokio::sync::mpsc;
 
 use crate::error::{ApiError, FunctionFailure, is_valid_error_type};
-use crate::invocation::Answer;
+use crate::headers::{FUNCTION_ERROR_BODY, FUNCTION_ERROR_TYPE};
+use crate::messages::Answer;
 use crate::prelude::{PreludeScanner, Scan, is_http_integration};
 use crate::reply::{FunctionError, PIECES_IN_FLIGHT, Piece};
-use crate::runtime_api::FUNCTION_ERROR_TYPE;
 use crate::sandbox::Sandbox;
 use crate::server::drain;
-
-/// The error JSON, base64-encoded (a trailer of a streamed response).
-pub(crate) const FUNCTION_ERROR_BODY: HeaderName =
-    HeaderName::from_static("lambda-runtime-function-error-body");
 
 /// Why reading the stream stopped before its end.
 enum Stop {
@@ -49,11 +45,12 @@ pub(crate) async fn receive(
     headers: &HeaderMap,
     mut body: Incoming,
 ) -> Result<(), ApiError> {
-    sandbox.check_answerable(id)?;
+    let invocation_id = crate::headers::echoed_invocation_id(headers);
+    sandbox.check_answerable(id, invocation_id)?;
     let content_type = headers.get(CONTENT_TYPE).cloned();
     let scanner = is_http_integration(content_type.as_ref()).then(PreludeScanner::default);
     let (to_driver, pieces) = mpsc::channel(PIECES_IN_FLIGHT);
-    sandbox.answer(id, Answer::Stream { content_type, pieces })?;
+    sandbox.answer(id, invocation_id, Answer::Stream { content_type, pieces })?;
     let mut reader = Reader {
         pieces: to_driver,
         scanner,

@@ -145,6 +145,18 @@ impl Process {
         }
     }
 
+    /// Sends SIGTERM (shutdown: the process may finish its work and exit within the grace).
+    pub(crate) fn terminate(&self) {
+        if let Some(pid) = self.pid.and_then(|pid| i32::try_from(pid).ok())
+            && !self.has_exited()
+        {
+            // SAFETY: kill(2) has no memory effects; the pid is our child's, not yet reaped (so not reused).
+            unsafe {
+                libc::kill(pid, libc::SIGTERM);
+            }
+        }
+    }
+
     /// Whether the process has ended and been reaped.
     pub(crate) fn has_exited(&self) -> bool {
         self.exit.borrow().is_some()

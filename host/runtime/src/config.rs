@@ -125,7 +125,8 @@ pub struct Config {
     /// `AWS_LAMBDA_FUNCTION_VERSION`, for log lines.
     pub function_version: String,
     /// The cap on the guest's linear memories, in bytes: `LAMBDA_WASM_MEMORY_LIMIT_MB` when set, else the
-    /// function's memory minus [`HOST_SHARE_MB`] for the host itself.
+    /// function's memory minus the host's share ([`HOST_SHARE_MB`], plus [`HOST_SHARE_PER_WORKER_MB`] per worker
+    /// past the first). One budget for the whole environment: concurrent invocations share it.
     pub memory_limit: usize,
     /// `LAMBDA_WASM_TIMEOUT_MARGIN_MS` (default 50): the guest is stopped this long before Lambda's deadline,
     /// so the host can still report a clean timeout.
@@ -143,10 +144,24 @@ pub struct Config {
     pub guest_tmp: PathBuf,
     /// The variables the guest sees (the function's own and Lambda's non-secret metadata).
     pub guest_env: Vec<(String, String)>,
+    /// `AWS_LAMBDA_MAX_CONCURRENCY` (Lambda Managed Instances; default 1): how many invocations run at once, each
+    /// on a worker of its own (its `/next` loop, Runtime API connection and store).
+    pub max_concurrency: usize,
+    /// `LAMBDA_WASM_SHUTDOWN_GRACE_MS` (default 500, Lambda's grace for a runtime): after SIGTERM, how long
+    /// invocations in flight may run on to post their answers before the process exits.
+    pub shutdown_grace: Duration,
+    /// `LAMBDA_WASM_GRACEFUL_SHUTDOWN` (default false): register a no-op internal extension at INIT, so Lambda
+    /// sends SIGTERM (not SIGKILL) when it shuts an on-demand environment down.
+    pub graceful_shutdown: bool,
 }
 
 /// Memory the host keeps for itself out of the function's (its RSS is about 10-20 MB; the rest is headroom).
 pub const HOST_SHARE_MB: u64 = 32;
+/// What each worker past the first adds to the host's share: its store's host-side state, its async stack,
+/// its connection's buffers.
+pub const HOST_SHARE_PER_WORKER_MB: u64 = 2;
+/// The most workers one environment runs (`AWS_LAMBDA_MAX_CONCURRENCY`).
+pub const MAX_CONCURRENCY: u64 = 1024;
 /// The guest gets at least this much, even in the smallest function.
 const MIN_GUEST_MB: u64 = 16;
 
@@ -194,7 +209,21 @@ impl Config {
                 "a whole number of MB, 1 to 10240",
             ));
         }
-        let default_limit = memory_mb.saturating_sub(HOST_SHARE_MB).max(MIN_GUEST_MB);
+        let max_concurrency = parse(
+            get,
+            "AWS_LAMBDA_MAX_CONCURRENCY",
+            1,
+            &format!("a whole number of concurrent invocations, 1 to {MAX_CONCURRENCY}"),
+        )?;
+        if !(1..=MAX_CONCURRENCY).contains(&max_concurrency) {
+            return Err(invalid(
+                "AWS_LAMBDA_MAX_CONCURRENCY",
+                &max_concurrency.to_string(),
+                &format!("a whole number of concurrent invocations, 1 to {MAX_CONCURRENCY}"),
+            ));
+        }
+        let host_share = HOST_SHARE_MB + HOST_SHARE_PER_WORKER_MB * (max_concurrency - 1);
+        let default_limit = memory_mb.saturating_sub(host_share).max(MIN_GUEST_MB);
         let limit_mb = parse(
             get,
             "LAMBDA_WASM_MEMORY_LIMIT_MB",
@@ -239,6 +268,13 @@ impl Config {
             }
         };
         let expose_credentials = parse_bool(get, "LAMBDA_WASM_EXPOSE_CREDENTIALS")?;
+        let graceful_shutdown = parse_bool(get, "LAMBDA_WASM_GRACEFUL_SHUTDOWN")?;
+        let grace_ms = parse(
+            get,
+            "LAMBDA_WASM_SHUTDOWN_GRACE_MS",
+            500,
+            "a whole number of milliseconds",
+        )?;
         let allow_value = get("LAMBDA_WASM_ALLOW_HTTP").unwrap_or_default();
         let allow_http = AllowList::parse(allow_value).map_err(|why| {
             invalid(
@@ -286,6 +322,9 @@ impl Config {
             allow_http,
             guest_tmp,
             guest_env,
+            max_concurrency: usize::try_from(max_concurrency).unwrap_or(1),
+            shutdown_grace: Duration::from_millis(grace_ms),
+            graceful_shutdown,
         })
     }
 

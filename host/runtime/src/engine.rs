@@ -171,26 +171,28 @@ pub fn for_target(target: Target) -> anyhow::Result<Config> {
 /// [`for_isolation`]).
 const KEEP_RESIDENT: usize = 2 << 20;
 
-/// Builds the runtime engine for `isolation`. Invocation isolation makes an instance per event, so it takes
-/// them from a pooling allocator sized for ONE environment (wasmtime's defaults reserve a thousand of
-/// everything); the pool changes how instances are allocated, not the compiled code, so the same `.cwasm`
-/// loads in both modes.
-pub fn for_isolation(isolation: Isolation, memory_limit: usize) -> anyhow::Result<Engine> {
+/// Builds the runtime engine for `isolation` and `workers` concurrent invocations. Invocation isolation makes
+/// an instance per event, so it takes them from a pooling allocator sized for ONE environment (wasmtime's
+/// defaults reserve a thousand of everything); the pool changes how instances are allocated, not the compiled
+/// code, so the same `.cwasm` loads in both modes.
+pub fn for_isolation(isolation: Isolation, memory_limit: usize, workers: usize) -> anyhow::Result<Engine> {
     let mut config = config();
     if isolation == Isolation::Invocation {
         let mut pool = PoolingAllocationConfig::default();
-        // One instance runs at a time; the one just used is dropped before the next is made. Room for two.
-        pool.total_component_instances(2)
+        // Each worker runs one instance at a time; the one it just used is dropped before its next is made, so
+        // two slots a worker: the instance in use and the one made for its next event.
+        let slots = u32::try_from(workers.max(1) * 2).unwrap_or(u32::MAX);
+        pool.total_component_instances(slots)
             // A wasip2 component holds several core instances (Python's about a dozen): 32 each.
             .max_core_instances_per_component(32)
-            .total_core_instances(64)
+            .total_core_instances(slots.saturating_mul(32))
             .max_memories_per_component(8)
-            .total_memories(16)
+            .total_memories(slots.saturating_mul(4))
             .max_tables_per_component(16)
-            .total_tables(32)
+            .total_tables(slots.saturating_mul(16))
             .table_elements(MAX_TABLE_ELEMENTS)
             // One async stack per running call.
-            .total_stacks(2)
+            .total_stacks(slots)
             // The memory cap, within what a 32-bit memory can address.
             .max_memory_size(memory_limit.min(4 << 30))
             // A freed slot's first pages are zeroed with memset rather than given back to the kernel, so the

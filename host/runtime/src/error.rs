@@ -57,6 +57,78 @@ impl InitError {
     }
 }
 
+/// A failure of one invocation that is the host's to report (a guest's own error travels as it returned it).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum InvocationError {
+    /// The deadline passed (less the margin) while the guest ran or waited in a host call.
+    #[error("Task timed out after {seconds:.2} seconds")]
+    Timeout {
+        /// The function's timeout as Lambda words it (whole seconds when at least one).
+        seconds: f64,
+    },
+    /// A memory growth was refused by the environment's memory budget, and the guest trapped.
+    #[error(
+        "the guest ran out of memory: its budget is {cap_mib} MiB (AWS_LAMBDA_FUNCTION_MEMORY_SIZE minus the \
+         host's share, or LAMBDA_WASM_MEMORY_LIMIT_MB), shared by every concurrent invocation"
+    )]
+    OutOfMemory {
+        /// The budget, in MiB.
+        cap_mib: usize,
+    },
+    /// The guest panicked; the message is the one it passed to `record-panic`.
+    #[error("{0}")]
+    Panic(String),
+    /// Any other trap: the trap's words.
+    #[error("{0}")]
+    Trap(String),
+    /// A buffered response over Lambda's limit, caught before posting.
+    #[error("Response payload size ({size} bytes) exceeded maximum allowed payload size ({limit} bytes).")]
+    ResponseTooLarge {
+        /// The response's size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// No instance could be made for the invocation (its start function trapped, ran past its deadline, or
+    /// the memory budget was spent).
+    #[error("instantiating the component failed: {0}")]
+    Instantiation(String),
+    /// The streamed response could not be carried.
+    #[error("{0}")]
+    Stream(String),
+    /// `/next` delivered an event larger than the runtime accepts.
+    #[error("the event is larger than {limit} bytes, the most this runtime reads")]
+    EventTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// `/next`'s event body broke off.
+    #[error("the event could not be read: {0}")]
+    EventUnreadable(String),
+}
+
+impl InvocationError {
+    /// The `errorType` Lambda shows for this failure.
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            Self::Timeout { .. } => "Sandbox.Timeout",
+            Self::OutOfMemory { .. } => "Runtime.OutOfMemory",
+            Self::Panic(_) => "Runtime.Panic",
+            Self::Trap(_) => "Runtime.WasmTrap",
+            Self::ResponseTooLarge { .. } => "Function.ResponseSizeTooLarge",
+            Self::Instantiation(_) => "Runtime.InstantiationError",
+            Self::Stream(_) => "Runtime.StreamError",
+            Self::EventTooLarge { .. } => "Runtime.EventTooLarge",
+            Self::EventUnreadable(_) => "Runtime.EventUnreadable",
+        }
+    }
+
+    /// The error body, with the guest's stack (innermost first) when there is one.
+    pub fn report(&self, stack_trace: Vec<String>) -> ErrorReport {
+        ErrorReport::new(self.error_type(), self.to_string(), stack_trace)
+    }
+}
+
 /// The Runtime API's error body: `{"errorMessage", "errorType", "stackTrace"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ErrorReport {

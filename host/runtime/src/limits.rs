@@ -1,28 +1,93 @@
-//! Bounds on what a guest can take: the total of its linear memories and the size of its tables.
+//! Bounds on what guests can take: the memory budget of the whole execution environment, shared by every
+//! store (N concurrent invocations under Managed Instances must not each take the function's memory), and the
+//! size of each guest table.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Most elements a guest table may grow to (a large Python component has tens of thousands of functions).
 pub const MAX_TABLE_ELEMENTS: usize = 1_000_000;
 
-/// A [`wasmtime::ResourceLimiter`] capping the SUM of all linear memories of a store (wasmtime's own
-/// `StoreLimits` caps each memory separately, and a component has several).
+/// The bytes of linear memory every store of the environment may hold together. Shared by the stores' limiters.
+#[derive(Debug)]
+pub struct MemoryBudget {
+    /// The budget, in bytes.
+    cap: usize,
+    /// Bytes held now by all memories of all live stores.
+    used: AtomicUsize,
+}
+
+impl MemoryBudget {
+    /// A budget of `cap` bytes.
+    pub fn new(cap: usize) -> Arc<Self> {
+        Arc::new(Self {
+            cap,
+            used: AtomicUsize::new(0),
+        })
+    }
+
+    /// The budget, in bytes.
+    pub fn cap(&self) -> usize {
+        self.cap
+    }
+
+    /// Bytes held now by all stores.
+    pub fn used(&self) -> usize {
+        self.used.load(Ordering::Relaxed)
+    }
+
+    /// Takes `bytes` more if they fit.
+    fn take(&self, bytes: usize) -> bool {
+        self.used
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| {
+                used.checked_add(bytes).filter(|total| *total <= self.cap)
+            })
+            .is_ok()
+    }
+
+    /// Gives `bytes` back.
+    fn give_back(&self, bytes: usize) {
+        let _ = self
+            .used
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| {
+                Some(used.saturating_sub(bytes))
+            });
+    }
+}
+
+/// One store's [`wasmtime::ResourceLimiter`]: every growth of any of its linear memories is taken from the
+/// environment's [`MemoryBudget`] (wasmtime's own `StoreLimits` caps each memory separately, and a component has
+/// several), and given back when the store is dropped.
 #[derive(Debug)]
 pub struct MemoryCap {
-    /// The cap, in bytes.
-    cap: usize,
-    /// Bytes currently held by all memories of the store.
-    total: usize,
-    /// Set when a growth was refused, so a trap that follows is reported as out of memory.
+    /// The environment's budget.
+    budget: Arc<MemoryBudget>,
+    /// Bytes this store's memories hold.
+    held: usize,
+    /// Set when a growth was refused, so a trap that follows is reported as out of memory; cleared at the start
+    /// of each invocation.
     pub refused: bool,
 }
 
 impl MemoryCap {
-    /// A cap of `cap` bytes.
-    pub fn new(cap: usize) -> Self {
+    /// A limiter drawing on `budget`.
+    pub fn new(budget: Arc<MemoryBudget>) -> Self {
         Self {
-            cap,
-            total: 0,
+            budget,
+            held: 0,
             refused: false,
         }
+    }
+
+    /// The budget this store draws on, in bytes.
+    pub fn cap(&self) -> usize {
+        self.budget.cap()
+    }
+}
+
+impl Drop for MemoryCap {
+    fn drop(&mut self) {
+        self.budget.give_back(self.held);
     }
 }
 
@@ -33,14 +98,14 @@ impl wasmtime::ResourceLimiter for MemoryCap {
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        let total = self.total.saturating_sub(current).saturating_add(desired);
-        if total > self.cap || maximum.is_some_and(|max| desired > max) {
+        let more = desired.saturating_sub(current);
+        if maximum.is_some_and(|max| desired > max) || !self.budget.take(more) {
             // Refused, not trapped: `memory.grow` returns -1 and the guest may recover (Python raises
             // MemoryError); a Rust guest aborts, and the trap is then reported as out of memory.
             self.refused = true;
             return Ok(false);
         }
-        self.total = total;
+        self.held = self.held.saturating_add(more);
         Ok(true)
     }
 
@@ -61,7 +126,7 @@ mod tests {
 
     #[test]
     fn the_cap_is_on_the_sum_of_memories() {
-        let mut cap = MemoryCap::new(100);
+        let mut cap = MemoryCap::new(MemoryBudget::new(100));
         assert!(cap.memory_growing(0, 60, None).unwrap_or(false));
         assert!(
             !cap.memory_growing(0, 60, None).unwrap_or(true),
@@ -72,9 +137,21 @@ mod tests {
             cap.memory_growing(0, 40, None).unwrap_or(false),
             "exactly up to the cap"
         );
+    }
+
+    #[test]
+    fn stores_share_one_budget_and_give_it_back() {
+        let budget = MemoryBudget::new(100);
+        let mut first = MemoryCap::new(Arc::clone(&budget));
+        let mut second = MemoryCap::new(Arc::clone(&budget));
+        assert!(first.memory_growing(0, 70, None).unwrap_or(false));
         assert!(
-            cap.memory_growing(60, 50, None).unwrap_or(false),
-            "room freed by a smaller size counts"
+            !second.memory_growing(0, 70, None).unwrap_or(true),
+            "two stores cannot each take the whole budget"
         );
+        assert!(second.memory_growing(0, 30, None).unwrap_or(false));
+        drop(first);
+        assert_eq!(budget.used(), 30, "a dropped store gives its memory back");
+        assert!(second.memory_growing(30, 100, None).unwrap_or(false));
     }
 }

@@ -52,29 +52,54 @@ impl Level {
     }
 }
 
-/// The shared log of one bootstrap process. Cheap to clone.
+/// The function's log, as one worker sees it: the process-wide settings, and the invocation this worker is
+/// running, stamped on every record it writes. Cheap to clone; clones share the invocation (a store's stdout
+/// and the worker's own records carry the same request id). Each worker has its own (see
+/// [`Logger::for_worker`]), so concurrent invocations never label each other's records.
 #[derive(Clone)]
 pub struct Logger {
-    inner: Arc<Inner>,
+    /// Format and level: the same for the whole process.
+    settings: Arc<Settings>,
+    /// The invocation in progress on this worker; `None` during INIT and between invocations.
+    invocation: Arc<Mutex<Option<Label>>>,
 }
 
-struct Inner {
+/// What `AWS_LAMBDA_LOG_FORMAT` and `AWS_LAMBDA_LOG_LEVEL` say.
+struct Settings {
     /// `AWS_LAMBDA_LOG_FORMAT=JSON`: one JSON object per line instead of tab-separated text.
     json: bool,
     /// Records below this level are dropped (`AWS_LAMBDA_LOG_LEVEL`, default everything).
     min_level: Level,
-    /// The invocation in progress, stamped on every record; `None` during INIT.
-    request_id: Mutex<Option<String>>,
+}
+
+/// The invocation a record belongs to.
+#[derive(Clone)]
+struct Label {
+    /// `requestId`.
+    request_id: String,
+    /// `tenantId` (JSON records only), for functions with tenant isolation.
+    tenant_id: Option<String>,
 }
 
 impl Logger {
     /// A logger configured from `AWS_LAMBDA_LOG_FORMAT` and `AWS_LAMBDA_LOG_LEVEL`. Unknown values fall back to
     /// text and to every level: a log setting must never stop a function from starting.
     pub fn from_env() -> Self {
-        let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
-        let min_level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
-            .ok()
-            .and_then(|l| Level::parse(&l))
+        let vars: Vec<(String, String)> = std::env::vars().collect();
+        Self::from_vars(&vars)
+    }
+
+    /// Like [`Logger::from_env`], from a list of variables.
+    pub fn from_vars(vars: &[(String, String)]) -> Self {
+        let get = |name: &str| {
+            vars.iter()
+                .rev()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let json = get("AWS_LAMBDA_LOG_FORMAT").is_some_and(|f| f.trim().eq_ignore_ascii_case("json"));
+        let min_level = get("AWS_LAMBDA_LOG_LEVEL")
+            .and_then(Level::parse)
             .unwrap_or(Level::Trace);
         Self::new(json, min_level)
     }
@@ -82,49 +107,57 @@ impl Logger {
     /// A logger with an explicit format and level.
     pub fn new(json: bool, min_level: Level) -> Self {
         Self {
-            inner: Arc::new(Inner {
-                json,
-                min_level,
-                request_id: Mutex::new(None),
-            }),
+            settings: Arc::new(Settings { json, min_level }),
+            invocation: Arc::new(Mutex::new(None)),
         }
     }
 
-    /// Stamps later records with this request id (or none, between invocations).
-    pub fn set_request_id(&self, request_id: Option<&str>) {
-        *self
-            .inner
-            .request_id
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = request_id.map(str::to_owned);
+    /// A logger for one more worker: the same settings, and an invocation label of its own.
+    pub fn for_worker(&self) -> Self {
+        Self {
+            settings: Arc::clone(&self.settings),
+            invocation: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// Stamps this worker's later records with an invocation's request id (and tenant id, in JSON), or with
+    /// none between invocations.
+    pub fn set_invocation(&self, invocation: Option<(&str, Option<&str>)>) {
+        *self.invocation.lock().unwrap_or_else(PoisonError::into_inner) =
+            invocation.map(|(request_id, tenant_id)| Label {
+                request_id: request_id.to_owned(),
+                tenant_id: tenant_id.map(str::to_owned),
+            });
     }
 
     /// Writes one record, split into several when it is longer than [`MAX_RECORD`].
     pub fn log(&self, level: Level, message: &str) {
-        if level < self.inner.min_level {
+        if level < self.settings.min_level {
             return;
         }
-        let request_id = self
-            .inner
-            .request_id
+        let label = self
+            .invocation
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
         let timestamp = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
         let mut out = std::io::stdout().lock();
         for part in chunks(message, MAX_RECORD) {
-            let line = if self.inner.json {
+            let line = if self.settings.json {
                 let mut record = serde_json::json!({
                     "timestamp": timestamp,
                     "level": level.name(),
                     "message": part,
                 });
-                if let Some(id) = &request_id {
-                    record["requestId"] = id.as_str().into();
+                if let Some(label) = &label {
+                    record["requestId"] = label.request_id.as_str().into();
+                    if let Some(tenant) = &label.tenant_id {
+                        record["tenantId"] = tenant.as_str().into();
+                    }
                 }
                 record.to_string()
             } else {
-                let id = request_id.as_deref().unwrap_or("-");
+                let id = label.as_ref().map_or("-", |l| l.request_id.as_str());
                 format!("{timestamp}\t{id}\t{}\t{part}", level.name())
             };
             // A closed stdout cannot be reported anywhere; the invocation goes on.
@@ -276,6 +309,22 @@ mod tests {
         assert_eq!(Level::parse("warn"), Some(Level::Warn));
         assert_eq!(Level::parse("Fatal"), Some(Level::Error));
         assert_eq!(Level::parse("loud"), None);
+    }
+
+    #[test]
+    fn workers_label_their_own_records() {
+        let root = Logger::new(true, Level::Trace);
+        let (a, b) = (root.for_worker(), root.for_worker());
+        a.set_invocation(Some(("req-a", Some("tenant-a"))));
+        b.set_invocation(Some(("req-b", None)));
+        let label = |l: &Logger| l.invocation.lock().ok().and_then(|g| g.clone());
+        assert_eq!(label(&a).map(|l| l.request_id), Some("req-a".to_owned()));
+        assert_eq!(label(&a).and_then(|l| l.tenant_id), Some("tenant-a".to_owned()));
+        assert_eq!(label(&b).map(|l| l.request_id), Some("req-b".to_owned()));
+        assert!(label(&root).is_none(), "the root logger is nobody's invocation");
+        let clone = a.clone();
+        a.set_invocation(None);
+        assert!(label(&clone).is_none(), "a clone shares its worker's label");
     }
 
     #[test]

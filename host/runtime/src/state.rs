@@ -13,7 +13,9 @@ use crate::bindings::buffered::lambda::handler::{runtime, types};
 use crate::bindings::streaming::lambda::handler::response_stream;
 use crate::config::Config;
 use crate::error::truncate;
-use crate::limits::MemoryCap;
+use std::sync::Arc;
+
+use crate::limits::{MemoryBudget, MemoryCap};
 use crate::logging::{GuestOutput, Level, Logger};
 use crate::outbound::Outbound;
 use crate::stream::{ResponseStream, Writer};
@@ -36,7 +38,7 @@ pub struct HostState {
     pub deadline: Option<Instant>,
     /// When the guest is interrupted: the deadline minus the configured margin.
     pub stop_at: Option<Instant>,
-    /// The cap on the guest's memories, checked by wasmtime on every growth.
+    /// This store's draw on the environment's memory budget, checked by wasmtime on every growth.
     pub limits: MemoryCap,
     /// The streamed response of the invocation in progress (streaming handlers only).
     pub stream: Option<ResponseStream>,
@@ -53,7 +55,7 @@ impl HostState {
     /// task root is read-only at its own path, nothing else of the filesystem is visible; the environment is the
     /// filtered one from [`Config`]; no sockets (the WASI builder's default); outbound HTTP only to the hosts
     /// of `LAMBDA_WASM_ALLOW_HTTP`; stdout/stderr go to the log.
-    pub fn new(config: &Config, logger: &Logger) -> anyhow::Result<Self> {
+    pub fn new(config: &Config, logger: &Logger, budget: Arc<MemoryBudget>) -> anyhow::Result<Self> {
         let outputs = [logger.guest_stream(Level::Info), logger.guest_stream(Level::Warn)];
         let mut wasi = WasiCtxBuilder::new();
         wasi.stdout(outputs[0].clone())
@@ -73,7 +75,7 @@ impl HostState {
             outputs,
             deadline: None,
             stop_at: None,
-            limits: MemoryCap::new(config.memory_limit),
+            limits: MemoryCap::new(budget),
             stream: None,
             http: WasiHttpCtx::new(),
             outbound: Outbound::new(config.allow_http.clone(), logger.clone()),
@@ -87,6 +89,13 @@ impl HostState {
         self.stop_at = Some(stop_at);
         self.outbound.stop_at = Some(stop_at);
         self.panic_message = None;
+        self.limits.refused = false;
+    }
+
+    /// Bounds instantiation (the component's start functions) by `stop_at`, outside any invocation.
+    pub fn bound_instantiation(&mut self, stop_at: Instant) {
+        self.stop_at = Some(stop_at);
+        self.outbound.stop_at = Some(stop_at);
     }
 
     /// Ends the invocation: logs what is left of unterminated stdout/stderr lines, so they carry this

@@ -2,24 +2,19 @@
 //! carries each write to Lambda as it happens, on a connection of its own, with errors after the first byte sent
 //! as real HTTP trailers.
 
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
 use anyhow::Context as _;
 use base64::Engine as _;
 use bytes::Bytes;
-use hyper::body::{Body, Frame};
+use hyper::body::Frame;
 use hyper::header::{HeaderMap, HeaderName, HeaderValue};
-use hyper::{Request, StatusCode};
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::bindings::HttpPrelude;
-use crate::config::RuntimeApiAddress;
 use crate::error::ErrorReport;
 use crate::runtime_api::Posted;
+use crate::runtime_api::headers::{ERROR_BODY, ERROR_TYPE};
+use crate::runtime_api::streamed::{StreamFailure, StreamTarget};
 
 /// Lambda's limit on a streamed response: 200 MB.
 pub const MAX_STREAM: u64 = 200 * 1024 * 1024;
@@ -30,10 +25,6 @@ const CHANNEL_FRAMES: usize = 8;
 const HTTP_INTEGRATION: &str = "application/vnd.awslambda.http-integration-response";
 /// The separator between the prelude and the payload.
 const PRELUDE_END: [u8; 8] = [0; 8];
-/// Trailer carrying the error type of a failure after the first byte.
-const ERROR_TYPE_TRAILER: &str = "lambda-runtime-function-error-type";
-/// Trailer carrying the base64 error JSON of a failure after the first byte.
-const ERROR_BODY_TRAILER: &str = "lambda-runtime-function-error-body";
 
 /// The `writer` resource as the guest sees it. The state lives in [`ResponseStream`]: there is one writer per
 /// invocation.
@@ -44,15 +35,13 @@ struct OpenPost {
     /// Frames for the request body.
     frames: mpsc::Sender<Frame<Bytes>>,
     /// The task sending the request; it ends with what the Runtime API answered.
-    task: JoinHandle<anyhow::Result<Posted>>,
+    task: JoinHandle<Result<Posted, StreamFailure>>,
 }
 
 /// A streamed response in progress.
 pub struct ResponseStream {
     /// Where to post, and for which invocation.
-    address: RuntimeApiAddress,
-    /// The invocation's request id.
-    request_id: String,
+    target: StreamTarget,
     /// `set-content-type`'s value (default `application/octet-stream`).
     content_type: String,
     /// `set-http-prelude`'s value.
@@ -65,10 +54,9 @@ pub struct ResponseStream {
 
 impl ResponseStream {
     /// A stream for one invocation; nothing is sent until the first write.
-    pub fn new(address: RuntimeApiAddress, request_id: String) -> Self {
+    pub fn new(target: StreamTarget) -> Self {
         Self {
-            address,
-            request_id,
+            target,
             content_type: "application/octet-stream".to_owned(),
             prelude: None,
             open: None,
@@ -127,26 +115,36 @@ impl ResponseStream {
     }
 
     /// Ends the stream: cleanly, or with the error as trailers. Returns what the Runtime API answered.
-    pub async fn finish(mut self, error: Option<&ErrorReport>) -> anyhow::Result<Posted> {
-        let sender = self.open()?.clone();
+    pub async fn finish(mut self, error: Option<&ErrorReport>) -> Result<Posted, StreamFailure> {
+        let sender = self.open().map_err(StreamFailure::NotSent)?.clone();
         if let Some(report) = error {
             let mut trailers = HeaderMap::new();
             trailers.insert(
-                HeaderName::from_static(ERROR_TYPE_TRAILER),
-                HeaderValue::from_str(&report.header_type())?,
+                HeaderName::from_static(ERROR_TYPE),
+                HeaderValue::from_str(&report.header_type())
+                    .unwrap_or(HeaderValue::from_static("Function.Unhandled")),
             );
             let body = base64::engine::general_purpose::STANDARD.encode(report.to_json());
             trailers.insert(
-                HeaderName::from_static(ERROR_BODY_TRAILER),
-                HeaderValue::from_str(&body)?,
+                HeaderName::from_static(ERROR_BODY),
+                HeaderValue::from_str(&body).unwrap_or(HeaderValue::from_static("")),
             );
             // A closed channel means the POST already ended; its task says how.
             let _ = sender.send(Frame::trailers(trailers)).await;
         }
         drop(sender);
-        let open = self.open.take().context("the stream was never opened")?;
+        let open = self
+            .open
+            .take()
+            .context("the stream was never opened")
+            .map_err(StreamFailure::NotSent)?;
         drop(open.frames);
-        open.task.await.context("the streaming task failed")?
+        match open.task.await {
+            Ok(posted) => posted,
+            Err(e) => Err(StreamFailure::Broken(anyhow::anyhow!(
+                "the streaming task failed: {e}"
+            ))),
+        }
     }
 
     /// Opens the POST on the first byte: a connection of its own (closed after the body, as AWS's guide asks),
@@ -167,11 +165,7 @@ impl ResponseStream {
                     .ok()
                     .context("queueing the prelude")?;
             }
-            let path = format!(
-                "{}/2018-06-01/runtime/invocation/{}/response",
-                self.address.prefix, self.request_id
-            );
-            let task = tokio::spawn(post(self.address.authority.clone(), path, content_type, receiver));
+            let task = self.target.post(content_type, receiver);
             self.open = Some(OpenPost { frames: sender, task });
         }
         self.open
@@ -212,62 +206,4 @@ fn prelude_json(prelude: &HttpPrelude, content_type: &str) -> Vec<u8> {
         "cookies": prelude.cookies,
     });
     json.to_string().into_bytes()
-}
-
-/// Sends the streamed `POST /response` whose body is every frame `receiver` yields.
-async fn post(
-    authority: String,
-    path: String,
-    content_type: String,
-    receiver: mpsc::Receiver<Frame<Bytes>>,
-) -> anyhow::Result<Posted> {
-    let stream = TcpStream::connect(&authority)
-        .await
-        .with_context(|| format!("connecting to {authority}"))?;
-    stream.set_nodelay(true)?;
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
-    tokio::spawn(connection);
-    let request = Request::post(&path)
-        .header("host", &authority)
-        .header("lambda-runtime-function-response-mode", "streaming")
-        .header("content-type", content_type)
-        .header(
-            "trailer",
-            "Lambda-Runtime-Function-Error-Type, Lambda-Runtime-Function-Error-Body",
-        )
-        .body(ChannelBody { receiver })?;
-    let response = sender
-        .send_request(request)
-        .await
-        .with_context(|| format!("POST {path}"))?;
-    let status = response.status();
-    let text =
-        match http_body_util::BodyExt::collect(http_body_util::Limited::new(response.into_body(), 64 * 1024))
-            .await
-        {
-            Ok(body) => String::from_utf8_lossy(&body.to_bytes()).into_owned(),
-            Err(_) => String::new(),
-        };
-    Ok(match status {
-        StatusCode::ACCEPTED => Posted::Accepted,
-        StatusCode::PAYLOAD_TOO_LARGE => Posted::TooLarge,
-        status => Posted::Refused(format!("{status}: {text}")),
-    })
-}
-
-/// A request body fed by a channel: each frame is one chunk on the wire; the trailers frame, if any, ends it.
-struct ChannelBody {
-    receiver: mpsc::Receiver<Frame<Bytes>>,
-}
-
-impl Body for ChannelBody {
-    type Data = Bytes;
-    type Error = std::convert::Infallible;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
-        self.receiver.poll_recv(cx).map(|frame| frame.map(Ok))
-    }
 }

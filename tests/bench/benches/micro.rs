@@ -27,11 +27,14 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use lambda_wasm_host::bindings::HandlerPre;
 use lambda_wasm_host::config::{Config, Isolation};
-use lambda_wasm_host::invoke::{Outcome, Worker};
+use lambda_wasm_host::function::Function;
+use lambda_wasm_host::invoke::Outcome;
+use lambda_wasm_host::limits::MemoryBudget;
 use lambda_wasm_host::loader::{self, Pre};
 use lambda_wasm_host::logging::{Level, Logger};
 use lambda_wasm_host::runtime_api::Invocation;
-use lambda_wasm_host::runtime_api::RuntimeApi;
+use lambda_wasm_host::runtime_api::streamed::StreamTarget;
+use lambda_wasm_host::runtime_api::{Next, RuntimeApi};
 use lambda_wasm_host::state::HostState;
 use tokio::runtime::Runtime;
 use wasmtime::Store;
@@ -81,10 +84,10 @@ fn runtime() -> Runtime {
 fn load(c: &mut Criterion) {
     let mut group = c.benchmark_group("load");
     group.bench_function("engine", |b| {
-        b.iter(|| lambda_wasm_host::engine::for_isolation(Isolation::Environment, 1 << 30).unwrap());
+        b.iter(|| lambda_wasm_host::engine::for_isolation(Isolation::Environment, 1 << 30, 1).unwrap());
     });
     {
-        let engine = lambda_wasm_host::engine::for_isolation(Isolation::Environment, 1 << 30).unwrap();
+        let engine = lambda_wasm_host::engine::for_isolation(Isolation::Environment, 1 << 30, 1).unwrap();
         group.bench_function("linker_all", |b| {
             b.iter(|| {
                 let mut linker = Linker::<HostState>::new(&engine);
@@ -106,7 +109,7 @@ fn load(c: &mut Criterion) {
     for component in ["rust-echo", "python-echo", "js-echo"] {
         let config = config(&format!("{component}.cwasm"), "environment");
         let engine =
-            lambda_wasm_host::engine::for_isolation(Isolation::Environment, config.memory_limit).unwrap();
+            lambda_wasm_host::engine::for_isolation(Isolation::Environment, config.memory_limit, 1).unwrap();
         let path = config.component_path.path.clone();
         group.bench_function(BenchmarkId::new("deserialize_file", component), |b| {
             // SAFETY: the file is a `.cwasm` made by `lambda-wasm compile` for this engine's settings.
@@ -125,15 +128,18 @@ fn instantiate(c: &mut Criterion) {
     let mut group = c.benchmark_group("instantiate");
     for (allocator, isolation) in [("on-demand", "environment"), ("pooling", "invocation")] {
         let config = config("rust-echo.cwasm", isolation);
-        let engine = lambda_wasm_host::engine::for_isolation(config.isolation, config.memory_limit).unwrap();
+        let engine =
+            lambda_wasm_host::engine::for_isolation(config.isolation, config.memory_limit, 1).unwrap();
         let logger = quiet();
+        let budget = MemoryBudget::new(config.memory_limit);
         let Pre::Buffered(pre): Pre = loader::load(&engine, &config.component_path, &logger).unwrap() else {
             panic!("rust-echo exports `handle`");
         };
         group.bench_function(BenchmarkId::new(allocator, "rust-echo"), |b| {
             b.iter(|| {
                 rt.block_on(async {
-                    let mut store = Store::new(&engine, HostState::new(&config, &logger).unwrap());
+                    let mut store =
+                        Store::new(&engine, HostState::new(&config, &logger, budget.clone()).unwrap());
                     store.limiter(|state| &mut state.limits);
                     // The engine interrupts at epoch deadlines; no ticker runs here, so one tick away is never.
                     store.set_epoch_deadline(1);
@@ -171,23 +177,32 @@ fn invocation(event: Bytes) -> Invocation {
         client_context: None,
         cognito_identity: None,
         tenant_id: None,
+        invocation_id: None,
         event,
     }
 }
 
 fn call(c: &mut Criterion) {
     let rt = runtime();
-    let mut worker = rt
-        .block_on(Worker::init(config("rust-echo.cwasm", "environment"), quiet()))
-        .unwrap();
+    let logger = quiet();
+    let config = config("rust-echo.cwasm", "environment");
+    let target = StreamTarget {
+        address: config.runtime_api.clone(),
+        to: invocation(Bytes::new()).answer_to(),
+    };
+    let (_function, mut instance) = rt.block_on(Function::init(config, &logger)).unwrap();
     let mut group = c.benchmark_group("call");
     for (label, size) in [("1KiB", 1024), ("1MiB", 1024 * 1024)] {
         let invocation = invocation(event(size));
         group.throughput(Throughput::Bytes(size as u64));
         group.bench_function(BenchmarkId::new("rust-echo", label), |b| {
-            b.iter(|| match rt.block_on(worker.invoke(&invocation)) {
-                Outcome::Response(body) => assert_eq!(body.len(), size),
-                other => panic!("the echo failed: {other:?}"),
+            b.iter(|| {
+                let called = instance.call(&invocation, target.clone(), Duration::from_millis(50), &logger);
+                match rt.block_on(called) {
+                    (Outcome::Response(body), true) => assert_eq!(body.len(), size),
+                    (Outcome::Error(report), _) => panic!("the echo failed: {report:?}"),
+                    _ => panic!("the echo did not answer a buffered response"),
+                }
             });
         });
     }
@@ -244,8 +259,10 @@ fn runtime_api(c: &mut Criterion) {
     c.bench_function("runtime_api/next_and_response_1KiB", |b| {
         b.iter(|| {
             rt.block_on(async {
-                let invocation = api.next(Duration::from_secs(900)).await.unwrap();
-                api.response(&invocation.request_id, body.clone()).await.unwrap();
+                let Next::Event(invocation) = api.next(Duration::from_secs(900)).await.unwrap() else {
+                    panic!("the event was refused");
+                };
+                api.response(&invocation.answer_to(), body.clone()).await.unwrap();
             });
         });
     });

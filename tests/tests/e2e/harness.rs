@@ -84,6 +84,17 @@ impl Function {
 
     /// Serves the component at `component` with extra environment variables and a function timeout.
     pub async fn with(component: &Path, env: &[(&str, &str)], timeout: Duration) -> Self {
+        Self::managed(component, env, timeout, 1).await
+    }
+
+    /// Like [`Function::with`], as a Managed Instances environment running `concurrency` invocations at once
+    /// (1: on demand, one at a time).
+    pub async fn managed(
+        component: &Path,
+        env: &[(&str, &str)],
+        timeout: Duration,
+        concurrency: usize,
+    ) -> Self {
         let task_root = component.parent().map(Path::to_path_buf).unwrap_or_default();
         let handler = component
             .file_name()
@@ -94,19 +105,21 @@ impl Function {
             ("_HANDLER".to_owned(), handler),
         ];
         vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        Self::command(
+        Self::spawn(
             vec![workspace_binary("bootstrap").into_os_string()],
             vars,
             timeout,
+            concurrency,
         )
         .await
     }
 
     /// Serves any bootstrap command.
-    pub async fn command(
+    async fn spawn(
         command: Vec<std::ffi::OsString>,
         env: Vec<(String, String)>,
         timeout: Duration,
+        concurrency: usize,
     ) -> Self {
         let logs = Arc::new(Mutex::new(Vec::new()));
         let sink_logs = logs.clone();
@@ -115,6 +128,7 @@ impl Function {
             env,
             timeout,
             invoke_addr: "127.0.0.1:0".parse().unwrap_or_else(|_| unreachable!()),
+            concurrency,
             log_sink: Arc::new(move |line: &str| {
                 println!("{line}");
                 sink_logs
@@ -137,11 +151,20 @@ impl Function {
 
     /// Sends one event and waits (bounded) for the answer.
     pub async fn invoke(&self, event: impl Into<Bytes>) -> Answer {
+        self.invoke_with(&[], event).await
+    }
+
+    /// Sends one event with extra invoke headers (`X-Amz-Tenant-Id`, say) and waits (bounded) for the answer.
+    pub async fn invoke_with(&self, headers: &[(&str, &str)], event: impl Into<Bytes>) -> Answer {
         let url = format!(
             "http://{}/2015-03-31/functions/function/invocations",
             self.emulator.invoke_addr()
         );
-        let request = hyper::Request::post(url)
+        let mut request = hyper::Request::post(url);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request
             .body(Full::new(event.into()))
             .unwrap_or_else(|e| panic!("{e}"));
         let call = async {
@@ -175,6 +198,15 @@ impl Function {
     /// Sends a JSON event.
     pub async fn invoke_json(&self, event: serde_json::Value) -> Answer {
         self.invoke(event.to_string()).await
+    }
+
+    /// Shuts the environment down as Lambda does (SIGTERM first when the bootstrap registered an extension or
+    /// runs under Managed Instances) and returns every log line.
+    pub async fn shutdown(self) -> Vec<String> {
+        tokio::time::timeout(INVOKE_LIMIT, self.emulator.shutdown())
+            .await
+            .expect("the shutdown did not end");
+        self.logs.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     /// Every log line so far (bootstrap output and the emulator's START/END/REPORT).

@@ -15,7 +15,8 @@ use hyper::{Request, Response};
 
 use crate::config::MAX_EVENT_BYTES;
 use crate::error::ApiError;
-use crate::invocation::{self, Queued};
+use crate::invocation;
+use crate::messages::Queued;
 use crate::sandbox::Sandbox;
 use crate::server::{Body, BodyError, Peer, error_response, read_body};
 
@@ -60,12 +61,7 @@ pub(crate) async fn invoke(sandbox: &Arc<Sandbox>, request: Request<Incoming>) -
     let event = event::event(&url_request, SystemTime::now());
     // Serializing a JSON value cannot fail.
     let event = Bytes::from(serde_json::to_vec(&event).unwrap_or_default());
-    let invocation = Queued {
-        request_id: request_id.clone(),
-        event,
-        trace_id: crate::invoke_api::trace_id(&parts.headers),
-        client_context: None,
-    };
+    let invocation = Queued::new(request_id.clone(), event, &parts.headers, None);
     let reply = invocation::invoke(sandbox, invocation).await;
     let answering = response::Answering {
         sink: sandbox.settings.log_sink.clone(),

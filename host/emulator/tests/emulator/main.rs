@@ -6,4 +6,5 @@
 mod buffered;
 mod function_url;
 mod harness;
+mod managed;
 mod streaming;

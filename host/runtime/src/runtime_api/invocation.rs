@@ -5,20 +5,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use hyper::HeaderMap;
 
-/// `Lambda-Runtime-Aws-Request-Id`.
-pub const REQUEST_ID: &str = "lambda-runtime-aws-request-id";
-/// `Lambda-Runtime-Deadline-Ms`.
-pub const DEADLINE_MS: &str = "lambda-runtime-deadline-ms";
-/// `Lambda-Runtime-Invoked-Function-Arn`.
-pub const FUNCTION_ARN: &str = "lambda-runtime-invoked-function-arn";
-/// `Lambda-Runtime-Trace-Id`.
-pub const TRACE_ID: &str = "lambda-runtime-trace-id";
-/// `Lambda-Runtime-Client-Context`.
-pub const CLIENT_CONTEXT: &str = "lambda-runtime-client-context";
-/// `Lambda-Runtime-Cognito-Identity`.
-pub const COGNITO_IDENTITY: &str = "lambda-runtime-cognito-identity";
-/// `Lambda-Runtime-Aws-Tenant-Id`.
-pub const TENANT_ID: &str = "lambda-runtime-aws-tenant-id";
+use super::headers::{
+    CLIENT_CONTEXT, COGNITO_IDENTITY, DEADLINE_MS, FUNCTION_ARN, INVOCATION_ID, REQUEST_ID, TENANT_ID,
+    TRACE_ID,
+};
 
 /// A deadline further than this from now is not a plausible epoch value (cargo-lambda sends `600000`).
 const PLAUSIBLE: Duration = Duration::from_secs(24 * 60 * 60);
@@ -42,6 +32,8 @@ pub struct Invocation {
     pub cognito_identity: Option<String>,
     /// Tenant id.
     pub tenant_id: Option<String>,
+    /// `Lambda-Runtime-Invocation-Id`, echoed on every answer when `/next` sent it (absent on older APIs).
+    pub invocation_id: Option<String>,
     /// The event, byte for byte.
     pub event: Bytes,
 }
@@ -74,14 +66,32 @@ impl Invocation {
             client_context: text(CLIENT_CONTEXT).map(str::to_owned),
             cognito_identity: text(COGNITO_IDENTITY).map(str::to_owned),
             tenant_id: text(TENANT_ID).map(str::to_owned),
+            invocation_id: text(INVOCATION_ID).map(str::to_owned),
             event,
         })
+    }
+
+    /// The request id and invocation id an answer to this invocation is posted under.
+    pub fn answer_to(&self) -> AnswerTo {
+        AnswerTo {
+            request_id: self.request_id.clone(),
+            invocation_id: self.invocation_id.clone(),
+        }
     }
 
     /// Time left before the deadline, measured now (zero once it has passed).
     pub fn time_left(&self) -> Duration {
         Duration::from_millis(self.deadline_ms.saturating_sub(epoch_ms(SystemTime::now())))
     }
+}
+
+/// Which invocation an answer belongs to: its request id, and the invocation id to echo when there was one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerTo {
+    /// The request id, in the answer's path.
+    pub request_id: String,
+    /// The `Lambda-Runtime-Invocation-Id` `/next` sent, echoed as a header; `None` sends no header.
+    pub invocation_id: Option<String>,
 }
 
 /// Unix epoch milliseconds of `time` (0 before the epoch).
@@ -142,6 +152,19 @@ mod tests {
         let map = headers(&[(REQUEST_ID, b"a"), (DEADLINE_MS, value.as_bytes())]);
         let inv = Invocation::from_parts(&map, Bytes::new(), Duration::from_secs(900));
         assert!(inv.is_some_and(|i| i.deadline_from_header && i.deadline_ms == deadline));
+    }
+
+    #[test]
+    fn invocation_id_is_kept_when_sent() {
+        let map = headers(&[(REQUEST_ID, b"a"), (INVOCATION_ID, b"inv-1")]);
+        let inv = Invocation::from_parts(&map, Bytes::new(), Duration::from_secs(1));
+        assert_eq!(
+            inv.map(|i| i.answer_to().invocation_id),
+            Some(Some("inv-1".to_owned()))
+        );
+        let map = headers(&[(REQUEST_ID, b"a")]);
+        let inv = Invocation::from_parts(&map, Bytes::new(), Duration::from_secs(1));
+        assert_eq!(inv.map(|i| i.answer_to().invocation_id), Some(None));
     }
 
     #[test]
