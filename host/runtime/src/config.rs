@@ -8,7 +8,9 @@ use std::path::{Component, Path, PathBuf};
 use std::time::Duration;
 
 use crate::error::InitError;
-use crate::outbound::AllowList;
+use std::sync::Arc;
+
+use crate::outbound::{AllowList, Forbidden};
 
 /// Where the Runtime API lives, parsed from `AWS_LAMBDA_RUNTIME_API`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,6 +142,9 @@ pub struct Config {
     pub expose_credentials: bool,
     /// `LAMBDA_WASM_ALLOW_HTTP` (default empty: none): the hosts the guest may call over `wasi:http`.
     pub allow_http: AllowList,
+    /// What no outbound request may reach, whatever the allow-list says: the Runtime API
+    /// (`AWS_LAMBDA_RUNTIME_API`) and the container-credentials endpoint (`AWS_CONTAINER_CREDENTIALS_FULL_URI`).
+    pub forbidden: Arc<Forbidden>,
     /// The host folder mounted as the guest's `/tmp` (`LAMBDA_WASM_GUEST_TMP`, default `/tmp/lambda-wasm/guest`).
     pub guest_tmp: PathBuf,
     /// The variables the guest sees (the function's own and Lambda's non-secret metadata).
@@ -153,6 +158,39 @@ pub struct Config {
     /// `LAMBDA_WASM_GRACEFUL_SHUTDOWN` (default false): register a no-op internal extension at INIT, so Lambda
     /// sends SIGTERM (not SIGKILL) when it shuts an on-demand environment down.
     pub graceful_shutdown: bool,
+    /// The most resources (open files, streams, HTTP fields, pollables) one instance may hold: the process's
+    /// descriptor limit (1,024 on Lambda), less a reserve for the host, split between the workers, at most
+    /// [`MAX_RESOURCES`]. Past it the guest's call fails, never the host's own connections.
+    pub max_resources: usize,
+}
+
+/// The most resources one instance may hold, whatever the descriptor limit: with HTTP fields of 16 KiB at most,
+/// 8 MiB of host memory.
+pub const MAX_RESOURCES: usize = 512;
+/// The fewest: enough for a handler's stdio, preopens and a few requests in flight.
+const MIN_RESOURCES: usize = 32;
+
+/// The soft limit on open descriptors (1,024 when it cannot be read).
+fn descriptor_limit() -> usize {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes the struct it is given, which lives for the call.
+    let read = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
+    if read == 0 {
+        usize::try_from(limit.rlim_cur).unwrap_or(usize::MAX)
+    } else {
+        1024
+    }
+}
+
+/// [`Config::max_resources`] for `workers` workers under a descriptor limit of `limit`: a reserve of 64 for the
+/// host plus 4 a worker (its Runtime API connection, a streamed response's, outbound HTTP), the rest split.
+pub fn resources_per_instance(limit: usize, workers: usize) -> usize {
+    let workers = workers.max(1);
+    let reserve = 64 + 4 * workers;
+    (limit.saturating_sub(reserve) / workers).clamp(MIN_RESOURCES, MAX_RESOURCES)
 }
 
 /// Memory the host keeps for itself out of the function's (its RSS is about 10-20 MB; the rest is headroom).
@@ -165,10 +203,39 @@ pub const MAX_CONCURRENCY: u64 = 1024;
 /// The guest gets at least this much, even in the smallest function.
 const MIN_GUEST_MB: u64 = 16;
 
-/// Variables the guest never sees unless the function opts in.
+/// Variables the guest never sees unless the function opts in (`LAMBDA_WASM_EXPOSE_CREDENTIALS`).
 const CREDENTIAL_VARS: [&str; 3] = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
-/// Variables that are the host's business only.
-const HOST_ONLY_VARS: [&str; 1] = ["AWS_LAMBDA_RUNTIME_API"];
+/// Name prefixes Lambda reserves for the variables it sets: of those, the guest sees only [`PLATFORM_PUBLIC`], so
+/// a secret the platform adds (container credentials today, something else tomorrow) stays out by default.
+const RESERVED_PREFIXES: [&str; 3] = ["AWS_", "_", "LAMBDA_"];
+/// The variables Lambda sets that are documented and not secret: the guest sees these.
+pub const PLATFORM_PUBLIC: [&str; 16] = [
+    "_HANDLER",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_LAMBDA_LOG_FORMAT",
+    "AWS_LAMBDA_LOG_LEVEL",
+    "AWS_LAMBDA_MAX_CONCURRENCY",
+    "AWS_XRAY_CONTEXT_MISSING",
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
+];
+
+/// Whether the guest sees variable `name`: the function's own always; of the names Lambda reserves, the
+/// documented non-secret ones, and the credentials only when exposed.
+pub fn guest_sees(name: &str, expose_credentials: bool) -> bool {
+    if CREDENTIAL_VARS.contains(&name) {
+        return expose_credentials;
+    }
+    !RESERVED_PREFIXES.iter().any(|prefix| name.starts_with(prefix)) || PLATFORM_PUBLIC.contains(&name)
+}
 
 impl Config {
     /// Reads the configuration from the process environment.
@@ -283,6 +350,18 @@ impl Config {
                 &format!("host[:port],... with `*.domain` or `*` ({why})"),
             )
         })?;
+        let forbidden = Arc::new(match allow_http == AllowList::default() {
+            // Nothing is allowed out: there is nothing to check addresses against.
+            true => Forbidden::default(),
+            false => Forbidden::new(
+                [
+                    get("AWS_LAMBDA_RUNTIME_API"),
+                    get("AWS_CONTAINER_CREDENTIALS_FULL_URI"),
+                ]
+                .into_iter()
+                .flatten(),
+            ),
+        });
         let guest_tmp = PathBuf::from(get("LAMBDA_WASM_GUEST_TMP").unwrap_or("/tmp/lambda-wasm/guest"));
         let cache_dir = PathBuf::from(get("LAMBDA_WASM_CACHE_DIR").unwrap_or("/tmp/lambda-wasm/cache"));
         if is_within(&cache_dir, &guest_tmp) {
@@ -298,8 +377,7 @@ impl Config {
         }
         let guest_env = vars
             .iter()
-            .filter(|(k, _)| !HOST_ONLY_VARS.contains(&k.as_str()))
-            .filter(|(k, _)| expose_credentials || !CREDENTIAL_VARS.contains(&k.as_str()))
+            .filter(|(k, _)| guest_sees(k, expose_credentials))
             .cloned()
             .collect();
         Ok(Self {
@@ -320,11 +398,16 @@ impl Config {
             isolation,
             expose_credentials,
             allow_http,
+            forbidden,
             guest_tmp,
             guest_env,
             max_concurrency: usize::try_from(max_concurrency).unwrap_or(1),
             shutdown_grace: Duration::from_millis(grace_ms),
             graceful_shutdown,
+            max_resources: resources_per_instance(
+                descriptor_limit(),
+                usize::try_from(max_concurrency).unwrap_or(1),
+            ),
         })
     }
 
@@ -460,6 +543,45 @@ mod tests {
         ] {
             assert!(RuntimeApiAddress::parse(bad).is_err(), "{bad:?} was accepted");
         }
+    }
+
+    #[test]
+    fn the_guest_sees_its_own_variables_and_only_public_platform_ones() {
+        for own in ["MY_SETTING", "OPENAI_API_KEY", "PATH", "TZ"] {
+            assert!(guest_sees(own, false), "{own}");
+        }
+        for public in [
+            "AWS_REGION",
+            "AWS_LAMBDA_FUNCTION_NAME",
+            "LAMBDA_TASK_ROOT",
+            "_HANDLER",
+        ] {
+            assert!(guest_sees(public, false), "{public}");
+        }
+        for secret in [
+            "AWS_LAMBDA_RUNTIME_API",
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+            "AWS_SOMETHING_NEW",
+            "_LAMBDA_TELEMETRY_LOG_FD",
+            "LAMBDA_WASM_ALLOW_HTTP",
+            "AWS_SECRET_ACCESS_KEY",
+        ] {
+            assert!(!guest_sees(secret, false), "{secret}");
+        }
+        assert!(guest_sees("AWS_SESSION_TOKEN", true));
+        assert!(
+            !guest_sees("AWS_CONTAINER_AUTHORIZATION_TOKEN", true),
+            "only the three keys are exposed"
+        );
+    }
+
+    #[test]
+    fn descriptors_are_split_between_workers() {
+        assert_eq!(resources_per_instance(1024, 1), MAX_RESOURCES);
+        assert_eq!(resources_per_instance(1024, 8), (1024 - 96) / 8);
+        assert_eq!(resources_per_instance(1024, 64), MIN_RESOURCES);
+        assert!(resources_per_instance(1024, 4) * 4 + 64 + 16 <= 1024);
     }
 
     #[test]

@@ -81,6 +81,24 @@ pub enum InvocationError {
     /// Any other trap: the trap's words.
     #[error("{0}")]
     Trap(String),
+    /// The guest passed the host more than it copies in one call.
+    #[error(
+        "the guest passed the host more than {limit} bytes in one call (its result, a log record or a stream \
+         write; strings that repeat one buffer count each time): nothing was copied"
+    )]
+    OutputTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// The guest holds as many resources (files, streams, HTTP fields) as an instance may.
+    #[error(
+        "the guest holds {limit} resources (open files, streams, HTTP fields), the most one instance may: close \
+         some before opening more"
+    )]
+    TooManyResources {
+        /// The limit.
+        limit: usize,
+    },
     /// A buffered response over Lambda's limit, caught before posting.
     #[error("Response payload size ({size} bytes) exceeded maximum allowed payload size ({limit} bytes).")]
     ResponseTooLarge {
@@ -116,6 +134,8 @@ impl InvocationError {
             Self::Panic(_) => "Runtime.Panic",
             Self::Trap(_) => "Runtime.WasmTrap",
             Self::ResponseTooLarge { .. } => "Function.ResponseSizeTooLarge",
+            Self::OutputTooLarge { .. } => "Runtime.OutputTooLarge",
+            Self::TooManyResources { .. } => "Runtime.TooManyResources",
             Self::Instantiation(_) => "Runtime.InstantiationError",
             Self::Stream(_) => "Runtime.StreamError",
             Self::EventTooLarge { .. } => "Runtime.EventTooLarge",

@@ -17,6 +17,13 @@ use crate::state::HostState;
 /// The longest making an instance may take (the component's start functions): Lambda's on-demand INIT limit.
 /// A start function that loops forever is stopped here rather than hanging its worker.
 pub const INSTANTIATE_LIMIT: Duration = Duration::from_secs(10);
+/// The most bytes the host copies out of a guest in one call (wasmtime's "hostcall fuel", 128 MiB by default):
+/// the largest legitimate one is a 6 MiB response, or an error report (64 KiB of message, 128 frames of 4 KiB).
+/// A guest that passes more (a huge log record or stream write, or a result whose strings alias one buffer
+/// thousands of times) fails with `Runtime.OutputTooLarge` before the host allocates it.
+pub const MAX_LIFT: usize = 8 * 1024 * 1024;
+/// The most component-model handles one store may hold at once (wasmtime's default is 100,000).
+pub const MAX_HANDLES: usize = 10_000;
 
 /// The loaded function, shared by the workers.
 pub struct Function {
@@ -82,6 +89,8 @@ impl Function {
             .map_err(|e| InvocationError::Instantiation(format!("{e:#}")))?;
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limits);
+        store.set_hostcall_fuel(MAX_LIFT);
+        store.set_max_component_handles(MAX_HANDLES);
         // Epochs only count while wasm runs; the callback turns the wall-clock deadline into an interrupt, and
         // otherwise yields at each tick so other workers, and the streaming task, get their turn.
         store.epoch_deadline_callback(|store| {

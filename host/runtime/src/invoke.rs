@@ -142,7 +142,17 @@ fn classify(
         Err(trap) => {
             let state = store.data_mut();
             let out_of_memory = state.limits.refused.then(|| state.limits.cap());
-            let (error, trace) = trap_error(&trap, state.panic_message.take(), out_of_memory, budget);
+            let (mut error, trace) = trap_error(&trap, state.panic_message.take(), out_of_memory, budget);
+            let text = format!("{trap:#}");
+            if text.contains("too much data is being copied between the host and the guest") {
+                error = InvocationError::OutputTooLarge {
+                    limit: crate::function::MAX_LIFT,
+                };
+            } else if text.contains("resource table has no free keys") {
+                error = InvocationError::TooManyResources {
+                    limit: state.max_resources(),
+                };
+            }
             logger.log(Level::Error, &format!("{}: {error}", error.error_type()));
             Called::Trapped(error.report(trace))
         }

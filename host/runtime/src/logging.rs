@@ -142,7 +142,15 @@ impl Logger {
             .clone();
         let timestamp = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
         let mut out = std::io::stdout().lock();
-        for part in chunks(message, MAX_RECORD) {
+        // In text, one line is one record: a line break inside a message starts a record of its own (with the
+        // timestamp and request id), so a message cannot forge a record. JSON escapes it.
+        let lines: Vec<&str> = if self.settings.json {
+            vec![message]
+        } else {
+            message.split(['\n', '\r']).filter(|l| !l.is_empty()).collect()
+        };
+        let lines = if lines.is_empty() { vec![""] } else { lines };
+        for part in lines.into_iter().flat_map(|line| chunks(line, MAX_RECORD)) {
             let line = if self.settings.json {
                 let mut record = serde_json::json!({
                     "timestamp": timestamp,

@@ -1,6 +1,8 @@
 //! What a store holds: the guest's WASI context under the sandbox policy, and the state of the invocation in
 //! progress that the `runtime` imports read and write.
 
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use wasmtime::component::ResourceTable;
@@ -11,7 +13,7 @@ use wasmtime::component::Resource;
 use crate::bindings::HttpPrelude;
 use crate::bindings::buffered::lambda::handler::{runtime, types};
 use crate::bindings::streaming::lambda::handler::response_stream;
-use crate::config::Config;
+use crate::config::{Config, Isolation};
 use crate::error::truncate;
 use std::sync::Arc;
 
@@ -23,6 +25,11 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 /// Longest panic message kept, in bytes.
 const MAX_PANIC_MESSAGE: usize = 16 * 1024;
+/// Most bytes one `get-random-bytes` call returns (wasmtime's default is 64 MiB, allocated on the host).
+pub const MAX_RANDOM_BYTES: u64 = 1024 * 1024;
+/// Most bytes of one `wasi:http` `fields` resource (wasmtime's default is 128 KiB): HTTP header blocks are
+/// rarely over a few KiB, and servers refuse more than 8 to 64 KiB.
+pub const MAX_FIELDS_BYTES: usize = 16 * 1024;
 
 /// The data of one store (one instance of the component).
 pub struct HostState {
@@ -48,6 +55,32 @@ pub struct HostState {
     pub outbound: Outbound,
     /// The message the guest passed to `record-panic` during the invocation in progress.
     pub panic_message: Option<String>,
+    /// The instance's own `/tmp` (invocation isolation), removed when the store is dropped.
+    #[expect(dead_code, reason = "held for its Drop: the folder goes with the store")]
+    own_tmp: Option<OwnTmp>,
+}
+
+/// A folder removed when dropped.
+struct OwnTmp(PathBuf);
+
+impl Drop for OwnTmp {
+    fn drop(&mut self) {
+        // Dropped with the store, after the answer is posted; a failure leaves a folder INIT removes next time.
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Where instances keep their own `/tmp` in invocation isolation (a folder of the guest's `/tmp` root, which no
+/// instance sees then).
+pub fn instances_dir(guest_tmp: &Path) -> PathBuf {
+    guest_tmp.join(".instances")
+}
+
+/// A new folder for one instance's `/tmp`.
+fn instance_tmp(guest_tmp: &Path) -> OwnTmp {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    OwnTmp(instances_dir(guest_tmp).join(format!("{}-{n}", std::process::id())))
 }
 
 impl HostState {
@@ -60,26 +93,46 @@ impl HostState {
         let mut wasi = WasiCtxBuilder::new();
         wasi.stdout(outputs[0].clone())
             .stderr(outputs[1].clone())
-            .envs(&config.guest_env);
-        std::fs::create_dir_all(&config.guest_tmp)?;
-        wasi.preopened_dir(&config.guest_tmp, "/tmp", FsPerms::ReadWrite)?;
+            .envs(&config.guest_env)
+            .max_random_size(MAX_RANDOM_BYTES);
+        // Environment isolation: one `/tmp` for every instance, as Lambda shares `/tmp` between the invocations of
+        // an environment. Invocation isolation: a folder of the instance's own, removed with it, so nothing a
+        // guest writes reaches the next event.
+        let own_tmp = match config.isolation {
+            Isolation::Environment => None,
+            Isolation::Invocation => Some(instance_tmp(&config.guest_tmp)),
+        };
+        let tmp = own_tmp.as_ref().map_or(&config.guest_tmp, |own| &own.0);
+        std::fs::create_dir_all(tmp)?;
+        wasi.preopened_dir(tmp, "/tmp", FsPerms::ReadWrite)?;
         if let Some(task_root) = config.task_root.to_str()
             && config.task_root.is_dir()
         {
             wasi.preopened_dir(&config.task_root, task_root, FsPerms::ReadOnly)?;
         }
+        let mut table = ResourceTable::new();
+        // Every resource a guest holds (files, streams, HTTP fields, pollables) is an entry: the bound caps the
+        // host memory and the descriptors one instance can hold (see `Config::max_resources`).
+        table.set_max_capacity(config.max_resources);
+        let mut http = WasiHttpCtx::new();
+        http.set_field_size_limit(MAX_FIELDS_BYTES);
         Ok(Self {
             wasi: wasi.build(),
-            table: ResourceTable::new(),
+            table,
             logger: logger.clone(),
             outputs,
             deadline: None,
             stop_at: None,
             limits: MemoryCap::new(budget),
             stream: None,
-            http: WasiHttpCtx::new(),
-            outbound: Outbound::new(config.allow_http.clone(), logger.clone()),
+            http,
+            outbound: Outbound::new(
+                config.allow_http.clone(),
+                Arc::clone(&config.forbidden),
+                logger.clone(),
+            ),
             panic_message: None,
+            own_tmp,
         })
     }
 
@@ -90,6 +143,11 @@ impl HostState {
         self.outbound.stop_at = Some(stop_at);
         self.panic_message = None;
         self.limits.refused = false;
+    }
+
+    /// The most resources this instance may hold.
+    pub fn max_resources(&self) -> usize {
+        self.table.max_capacity()
     }
 
     /// Bounds instantiation (the component's start functions) by `stop_at`, outside any invocation.

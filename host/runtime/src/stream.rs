@@ -21,6 +21,12 @@ pub const MAX_STREAM: u64 = 200 * 1024 * 1024;
 /// Frames buffered between the guest and the socket: memory stays bounded, and a slow caller slows the
 /// guest's writes (backpressure).
 const CHANNEL_FRAMES: usize = 8;
+/// The largest frame: a write is cut into frames of at most this, so the buffer holds at most
+/// [`CHANNEL_FRAMES`] x 64 KiB = 512 KiB whatever the writes' sizes.
+pub const MAX_FRAME: usize = 64 * 1024;
+/// The most the error trailers of a failed stream carry (Lambda's and hyper's limits on trailers are about 16
+/// KiB): the error body is cut to fit, `stackTrace` first.
+pub const MAX_TRAILER: usize = 8 * 1024;
 /// Content type of a Function URL / API Gateway response with an HTTP prelude.
 const HTTP_INTEGRATION: &str = "application/vnd.awslambda.http-integration-response";
 /// The separator between the prelude and the payload.
@@ -104,11 +110,15 @@ impl ResponseStream {
             ));
         }
         self.written = total;
-        let sender = self.open().map_err(|e| format!("{e:#}"))?;
-        sender
-            .send(Frame::data(Bytes::from(bytes)))
-            .await
-            .map_err(|_| "the caller is gone".to_owned())?;
+        let sender = self.open().map_err(|e| format!("{e:#}"))?.clone();
+        let mut bytes = Bytes::from(bytes);
+        while !bytes.is_empty() {
+            let frame = bytes.split_to(bytes.len().min(MAX_FRAME));
+            sender
+                .send(Frame::data(frame))
+                .await
+                .map_err(|_| "the caller is gone".to_owned())?;
+        }
         // Let the sending task put the chunk on the wire now, not when the guest next waits.
         tokio::task::yield_now().await;
         Ok(())
@@ -124,7 +134,7 @@ impl ResponseStream {
                 HeaderValue::from_str(&report.header_type())
                     .unwrap_or(HeaderValue::from_static("Function.Unhandled")),
             );
-            let body = base64::engine::general_purpose::STANDARD.encode(report.to_json());
+            let body = base64::engine::general_purpose::STANDARD.encode(trailer_json(report));
             trailers.insert(
                 HeaderName::from_static(ERROR_BODY),
                 HeaderValue::from_str(&body).unwrap_or(HeaderValue::from_static("")),
@@ -206,4 +216,49 @@ fn prelude_json(prelude: &HttpPrelude, content_type: &str) -> Vec<u8> {
         "cookies": prelude.cookies,
     });
     json.to_string().into_bytes()
+}
+
+/// The error JSON for the trailer, within [`MAX_TRAILER`] once base64-encoded: the whole report when it fits,
+/// else without its stack trace, else with its message cut.
+fn trailer_json(report: &ErrorReport) -> Vec<u8> {
+    // base64 grows by 4/3.
+    let budget = MAX_TRAILER / 4 * 3;
+    let whole = report.to_json();
+    if whole.len() <= budget {
+        return whole;
+    }
+    let mut cut = ErrorReport::new(
+        report.error_type.clone(),
+        report.error_message.clone(),
+        Vec::new(),
+    );
+    let mut json = cut.to_json();
+    while json.len() > budget && !cut.error_message.is_empty() {
+        let over = json.len() - budget;
+        let keep = cut.error_message.len().saturating_sub(over + 8);
+        crate::error::truncate(&mut cut.error_message, keep);
+        json = cut.to_json();
+    }
+    json
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_trailer_fits_whatever_the_report() {
+        let huge = ErrorReport::new("Big", "m".repeat(64 * 1024), vec!["f".repeat(4096); 128]);
+        let json = trailer_json(&huge);
+        assert!(base64::engine::general_purpose::STANDARD.encode(&json).len() <= MAX_TRAILER);
+        let parsed: serde_json::Value = serde_json::from_slice(&json).unwrap_or_default();
+        assert_eq!(parsed["errorType"], "Big");
+        assert_eq!(parsed["stackTrace"], serde_json::json!([]));
+        let small = ErrorReport::new("Small", "m", vec!["frame".into()]);
+        assert_eq!(
+            trailer_json(&small),
+            small.to_json(),
+            "a small report is sent whole"
+        );
+    }
 }
