@@ -105,16 +105,22 @@ impl Function {
             ("_HANDLER".to_owned(), handler),
         ];
         vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        Self::spawn(
-            vec![workspace_binary("bootstrap").into_os_string()],
-            vars,
-            timeout,
-            concurrency,
-        )
-        .await
+        let command = vec![workspace_binary("bootstrap").into_os_string()];
+        if concurrency == 1 {
+            return Self::command(command, vars, timeout).await;
+        }
+        Self::spawn(command, vars, timeout, concurrency).await
     }
 
-    /// Serves any bootstrap command.
+    /// Serves any bootstrap command, one invocation at a time.
+    pub async fn command(
+        command: Vec<std::ffi::OsString>,
+        env: Vec<(String, String)>,
+        timeout: Duration,
+    ) -> Self {
+        Self::spawn(command, env, timeout, 1).await
+    }
+
     async fn spawn(
         command: Vec<std::ffi::OsString>,
         env: Vec<(String, String)>,
