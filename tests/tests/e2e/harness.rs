@@ -84,7 +84,8 @@ impl Function {
 
     /// Serves the component at `component` with extra environment variables and a function timeout.
     pub async fn with(component: &Path, env: &[(&str, &str)], timeout: Duration) -> Self {
-        Self::managed(component, env, timeout, 1).await
+        let (command, vars) = bootstrap_for(component, env);
+        Self::command(command, vars, timeout).await
     }
 
     /// Like [`Function::with`], as a Managed Instances environment running `concurrency` invocations at once
@@ -95,21 +96,18 @@ impl Function {
         timeout: Duration,
         concurrency: usize,
     ) -> Self {
-        let task_root = component.parent().map(Path::to_path_buf).unwrap_or_default();
-        let handler = component
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let mut vars = vec![
-            ("LAMBDA_TASK_ROOT".to_owned(), task_root.display().to_string()),
-            ("_HANDLER".to_owned(), handler),
-        ];
-        vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        let command = vec![workspace_binary("bootstrap").into_os_string()];
-        if concurrency == 1 {
-            return Self::command(command, vars, timeout).await;
-        }
-        Self::spawn(command, vars, timeout, concurrency).await
+        Self::configured(component, env, timeout, |config| config.concurrency = concurrency).await
+    }
+
+    /// Like [`Function::with`], with the emulator's configuration changed by `adjust`.
+    pub async fn configured(
+        component: &Path,
+        env: &[(&str, &str)],
+        timeout: Duration,
+        adjust: impl FnOnce(&mut EmulatorConfig),
+    ) -> Self {
+        let (command, vars) = bootstrap_for(component, env);
+        Self::spawn(command, vars, timeout, adjust).await
     }
 
     /// Serves any bootstrap command, one invocation at a time.
@@ -118,23 +116,22 @@ impl Function {
         env: Vec<(String, String)>,
         timeout: Duration,
     ) -> Self {
-        Self::spawn(command, env, timeout, 1).await
+        Self::spawn(command, env, timeout, |_| {}).await
     }
 
     async fn spawn(
         command: Vec<std::ffi::OsString>,
         env: Vec<(String, String)>,
         timeout: Duration,
-        concurrency: usize,
+        adjust: impl FnOnce(&mut EmulatorConfig),
     ) -> Self {
         let logs = Arc::new(Mutex::new(Vec::new()));
         let sink_logs = logs.clone();
-        let config = EmulatorConfig {
+        let mut config = EmulatorConfig {
             command,
             env,
             timeout,
             invoke_addr: "127.0.0.1:0".parse().unwrap_or_else(|_| unreachable!()),
-            concurrency,
             log_sink: Arc::new(move |line: &str| {
                 println!("{line}");
                 sink_logs
@@ -144,6 +141,7 @@ impl Function {
             }),
             ..EmulatorConfig::default()
         };
+        adjust(&mut config);
         let emulator = tokio::time::timeout(INVOKE_LIMIT, Emulator::start(config))
             .await
             .unwrap_or_else(|_| panic!("the emulator did not start"))
@@ -245,6 +243,21 @@ impl Function {
         let pids = self.pids();
         assert_eq!(pids.len(), 1, "expected one bootstrap process, saw {pids:?}");
     }
+}
+
+/// The real `bootstrap` serving `component`, and its variables: the task root, `_HANDLER`, then `env`.
+fn bootstrap_for(component: &Path, env: &[(&str, &str)]) -> (Vec<std::ffi::OsString>, Vec<(String, String)>) {
+    let task_root = component.parent().map(Path::to_path_buf).unwrap_or_default();
+    let handler = component
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut vars = vec![
+        ("LAMBDA_TASK_ROOT".to_owned(), task_root.display().to_string()),
+        ("_HANDLER".to_owned(), handler),
+    ];
+    vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    (vec![workspace_binary("bootstrap").into_os_string()], vars)
 }
 
 /// A task root of its own: a temporary folder holding a copy of `guest` as `handler.wasm` and `files`.

@@ -11,6 +11,7 @@ mod cli;
 mod deploy;
 mod errors;
 mod harness;
+mod hostile;
 mod init;
 mod invoke;
 mod languages;

@@ -23,14 +23,14 @@ struct Event {
 }
 
 /// Reads an event stream one event at a time.
-struct EventStream {
+pub struct EventStream {
     body: hyper::body::Incoming,
     buffer: BytesMut,
     decoder: MessageFrameDecoder,
 }
 
 impl EventStream {
-    async fn open(function: &Function, event: Value) -> Self {
+    pub async fn open(function: &Function, event: Value) -> Self {
         let response = function.request("POST", STREAM_PATH, event.to_string()).await;
         assert_eq!(response.status(), 200);
         let content_type = response
@@ -73,7 +73,7 @@ impl EventStream {
     }
 
     /// Reads to the end: the payload bytes and the InvokeComplete JSON.
-    async fn rest(&mut self) -> (Vec<u8>, Value) {
+    pub async fn rest(&mut self) -> (Vec<u8>, Value) {
         let mut payload = Vec::new();
         while let Some(event) = self.next().await {
             match event.kind.as_str() {

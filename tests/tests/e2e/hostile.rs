@@ -1,0 +1,277 @@
+//! Hostile guests, each attack performed for real by a fixture and shown contained: the exact error for that
+//! invocation, the bound on what it got, the same `bootstrap` process, and the next invocation answered. Every
+//! "cannot" has its "can" beside it.
+
+use std::convert::Infallible;
+use std::path::Path;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use lambda_wasm_tests::{BEHAVIORS, ENVIRONMENT, FILESYSTEM, OUTBOUND, STREAMING};
+use serde_json::json;
+
+use crate::harness::Function;
+use crate::stream::EventStream;
+
+const MINUTE: Duration = Duration::from_secs(60);
+
+/// A loopback HTTP server that answers `hello` to everything; returns its port.
+async fn hello_server() -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let service = service_fn(|_request: hyper::Request<hyper::body::Incoming>| async {
+                    Ok::<_, Infallible>(hyper::Response::new(Full::new(Bytes::from_static(b"hello"))))
+                });
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    port
+}
+
+/// A free loopback port, for a listener the emulator binds next.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[tokio::test]
+async fn a_guest_cannot_reach_the_runtime_api_even_when_it_is_listed() {
+    for listing in ["*", "{api}", "*,{api}"] {
+        let runtime_api = format!("127.0.0.1:{}", free_port());
+        let allow = listing.replace("{api}", &runtime_api);
+        let allow = allow.as_str();
+        let function = Function::configured(
+            Path::new(OUTBOUND.path),
+            &[("LAMBDA_WASM_ALLOW_HTTP", allow)],
+            MINUTE,
+            |config| config.runtime_api_addr = runtime_api.parse().unwrap(),
+        )
+        .await;
+        for path in [
+            "/2018-06-01/runtime/invocation/next",
+            "/2018-06-01/runtime/invocation/x/response",
+        ] {
+            let url = format!("http://{runtime_api}{path}");
+            function
+                .invoke_json(json!({"url": url}))
+                .await
+                .expect_error("Http.Denied");
+        }
+        // The environment is intact: the next invocation is answered by the host, by the same process.
+        function
+            .invoke_json(json!({"url": format!("http://{runtime_api}/other")}))
+            .await
+            .expect_error("Http.Denied");
+        assert!(
+            function
+                .logs()
+                .iter()
+                .any(|l| l.contains("the Lambda Runtime API")),
+            "the denial says why ({allow})"
+        );
+        function.assert_one_process();
+    }
+}
+
+#[tokio::test]
+async fn loopback_is_reached_only_when_listed_as_ip_and_port() {
+    let port = hello_server().await;
+    let cases = [
+        // `*` is any PUBLIC host; a name that resolves to loopback is not enough either.
+        ("*", format!("http://127.0.0.1:{port}/"), false),
+        (
+            &*format!("localhost:{port}"),
+            format!("http://localhost:{port}/"),
+            false,
+        ),
+        (
+            &*format!("127.0.0.1:{port}"),
+            format!("http://127.0.0.1:{port}/"),
+            true,
+        ),
+    ];
+    for (allow, url, reached) in cases {
+        let function = Function::with(
+            Path::new(OUTBOUND.path),
+            &[("LAMBDA_WASM_ALLOW_HTTP", allow)],
+            MINUTE,
+        )
+        .await;
+        let answer = function.invoke_json(json!({"url": url})).await;
+        if reached {
+            assert_eq!(
+                answer.expect_ok(),
+                json!({"status": 200, "body": "hello"}),
+                "{allow}"
+            );
+        } else {
+            answer.expect_error("Http.Denied");
+        }
+    }
+}
+
+#[tokio::test]
+async fn platform_secrets_stay_out_and_the_functions_own_variables_pass() {
+    let env = [
+        (
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            "http://169.254.170.2/v2/credentials/x",
+        ),
+        ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "secret-token"),
+        ("AWS_SOMETHING_NEW", "platform"),
+        ("OPENAI_API_KEY", "the-users-own"),
+    ];
+    let function = Function::with(Path::new(ENVIRONMENT.path), &env, MINUTE).await;
+    let names: Vec<&str> = env
+        .iter()
+        .map(|(k, _)| *k)
+        .chain(["AWS_REGION", "LAMBDA_TASK_ROOT"])
+        .collect();
+    let seen = function.invoke_json(json!({"names": names})).await.expect_ok();
+    assert_eq!(
+        seen["AWS_CONTAINER_CREDENTIALS_FULL_URI"],
+        serde_json::Value::Null,
+        "{seen}"
+    );
+    assert_eq!(
+        seen["AWS_CONTAINER_AUTHORIZATION_TOKEN"],
+        serde_json::Value::Null,
+        "{seen}"
+    );
+    assert_eq!(seen["AWS_SOMETHING_NEW"], serde_json::Value::Null, "{seen}");
+    assert_eq!(seen["OPENAI_API_KEY"], "the-users-own");
+    assert!(
+        seen["AWS_REGION"].is_string() && seen["LAMBDA_TASK_ROOT"].is_string(),
+        "{seen}"
+    );
+}
+
+#[tokio::test]
+async fn a_guest_holding_files_is_stopped_before_the_hosts_descriptors_run_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tmp_path = tmp.path().display().to_string();
+    let function = Function::with(
+        Path::new(FILESYSTEM.path),
+        &[("LAMBDA_WASM_GUEST_TMP", &tmp_path)],
+        MINUTE,
+    )
+    .await;
+    // More files than Lambda's 1,024 descriptors, kept open across invocations.
+    let answer = function
+        .invoke_json(json!({"action": "hold", "path": "/tmp", "count": 1100}))
+        .await;
+    let held = match answer.function_error {
+        None => {
+            let body = answer.json();
+            assert!(body["error"].is_string(), "the guest was stopped: {body}");
+            body["held"].as_u64().unwrap()
+        }
+        Some(_) => {
+            answer.expect_error("Runtime.TooManyResources");
+            0
+        }
+    };
+    assert!(held < 512, "held {held}");
+    // The host's own descriptors are intact: it still answers, streams, and reconnects.
+    let body = function
+        .invoke_json(json!({"action": "write", "path": "/tmp/after", "content": "ok"}))
+        .await
+        .expect_ok();
+    assert_eq!(body["ok"], true, "{body}");
+    function.assert_one_process();
+}
+
+#[tokio::test]
+async fn a_huge_log_record_is_refused_before_the_host_copies_it() {
+    let function = Function::with(Path::new(BEHAVIORS.path), &[], MINUTE).await;
+    let body = function
+        .invoke_json(json!({"action": "log-big", "mib": 16}))
+        .await
+        .expect_error("Runtime.OutputTooLarge");
+    assert!(
+        body["errorMessage"]
+            .as_str()
+            .is_some_and(|m| m.contains("8388608")),
+        "{body}"
+    );
+    // A large but legitimate record still goes through (split at 256 KiB).
+    let fine = function
+        .invoke_json(json!({"action": "log-big", "mib": 1}))
+        .await
+        .expect_ok();
+    assert_eq!(fine["logged_mib"], 1);
+    function.assert_one_process();
+}
+
+#[tokio::test]
+async fn a_log_message_cannot_forge_a_record() {
+    let function = Function::with(Path::new(BEHAVIORS.path), &[], MINUTE).await;
+    let forged = "x\n2020-01-01T00:00:00.000Z\tforged-request-id\tERROR\tforged record";
+    function
+        .invoke_json(json!({"action": "log", "message": forged}))
+        .await
+        .expect_ok();
+    let logs = function.logs();
+    assert!(
+        !logs.iter().any(|l| l.starts_with("2020-01-01")),
+        "a forged record: {logs:#?}"
+    );
+    let carried: Vec<&String> = logs.iter().filter(|l| l.contains("forged record")).collect();
+    assert!(!carried.is_empty());
+    for line in carried {
+        let request_id = line.split('\t').nth(1).unwrap_or_default();
+        assert_eq!(request_id.len(), 36, "every part is labelled by the host: {line}");
+    }
+}
+
+#[tokio::test]
+async fn invocation_isolation_gives_each_instance_its_own_tmp() {
+    for (isolation, leaks) in [("invocation", false), ("environment", true)] {
+        let tmp = tempfile::tempdir().unwrap();
+        let tmp_path = tmp.path().display().to_string();
+        let function = Function::with(
+            Path::new(FILESYSTEM.path),
+            &[
+                ("LAMBDA_WASM_ISOLATION", isolation),
+                ("LAMBDA_WASM_GUEST_TMP", &tmp_path),
+            ],
+            MINUTE,
+        )
+        .await;
+        let wrote = function
+            .invoke_json(json!({"action": "write", "path": "/tmp/left-behind", "content": "state"}))
+            .await
+            .expect_ok();
+        assert_eq!(wrote["ok"], true);
+        let read = function
+            .invoke_json(json!({"action": "read", "path": "/tmp/left-behind"}))
+            .await
+            .expect_ok();
+        assert_eq!(read["ok"], leaks, "{isolation}: {read}");
+    }
+}
+
+#[tokio::test]
+async fn a_huge_streamed_error_is_cut_to_fit_the_trailers() {
+    let function = Function::with(Path::new(STREAMING.path), &[], MINUTE).await;
+    let message = "m".repeat(60 * 1024);
+    let mut stream = EventStream::open(&function, json!({"action": "fail-after", "message": message})).await;
+    let (payload, complete) = stream.rest().await;
+    assert_eq!(payload, b"partial\n");
+    // The guest's own error reaches the caller (not Runtime.TruncatedResponse), its message cut.
+    assert_eq!(complete["ErrorCode"], "ValidationError", "{complete}");
+    function.assert_one_process();
+}
