@@ -27,24 +27,31 @@ pub struct Forbidden {
 }
 
 impl Forbidden {
-    /// The endpoints in `addresses` (each `host:port` or a URL), plus the container-credentials address. A name
-    /// that does not resolve here is skipped: it is reached through its address, which is checked then.
+    /// The endpoints in `addresses` (each `host:port` or a URL, with an IP literal or `localhost` as its host),
+    /// plus the container-credentials address. Nothing is looked up: Lambda gives both as IP literals, and a name
+    /// that is not is reached through its address, which the address check then refuses as loopback or
+    /// link-local unless listed.
     pub fn new<'a>(addresses: impl IntoIterator<Item = &'a str>) -> Self {
         let mut endpoints = Vec::new();
         for address in addresses {
             let rest = address.split_once("://").map_or(address, |(_, rest)| rest);
             let authority = rest.split('/').next().unwrap_or_default();
-            let authority = if authority
-                .rsplit_once(':')
-                .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
-            {
-                authority.to_owned()
-            } else {
-                format!("{authority}:80")
+            let (host, port) = match authority.rsplit_once(':') {
+                Some((host, port)) if !host.ends_with(':') => match port.parse::<u16>() {
+                    Ok(port) => (host, port),
+                    Err(_) => continue,
+                },
+                _ => (authority, 80),
             };
-            if let Ok(resolved) = std::net::ToSocketAddrs::to_socket_addrs(&authority) {
-                endpoints.extend(resolved);
-            }
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            let ips: Vec<IpAddr> = match host.parse::<IpAddr>() {
+                Ok(ip) => vec![ip],
+                Err(_) if host.eq_ignore_ascii_case("localhost") => {
+                    vec![IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)]
+                }
+                Err(_) => Vec::new(),
+            };
+            endpoints.extend(ips.into_iter().map(|ip| SocketAddr::new(ip, port)));
         }
         Self { endpoints }
     }
@@ -124,6 +131,9 @@ mod tests {
     #[test]
     fn the_runtime_api_and_credentials_are_never_reached() {
         let forbidden = Forbidden::new(["127.0.0.1:9001", "http://169.254.170.2/v2/credentials"]);
+        let named = Forbidden::new(["localhost:9001", "http://[::1]:8080/creds", "not-an-address", "x:y"]);
+        assert!(check(at("127.0.0.1:9001"), Reach::ExactAddress, &named).is_err());
+        assert!(check(at("[::1]:8080"), Reach::ExactAddress, &named).is_err());
         for target in [
             "127.0.0.1:9001",
             "127.0.0.2:9001",
