@@ -7,7 +7,7 @@ HELLO_WASM := $(GUEST_DIR)/$(GUEST_TARGET)/release/rust_hello.wasm
 # The guest SDK's and the Rust examples' native tests share one target folder: they build the same dependencies.
 GUEST_NATIVE := CARGO_TARGET_DIR=$(CURDIR)/target/guest-native
 
-.PHONY: demo test lint setup build hello clean-guests dist dist-setup bench
+.PHONY: demo test lint setup build hello clean-guests dist dist-setup bench fuzz
 
 # `make dist`: the `bootstrap` Lambda runs, for x86_64 and arm64 (provided.al2023 has glibc 2.34, so: static musl).
 DIST_DIR := $(CURDIR)/target/dist
@@ -105,3 +105,15 @@ bench: build
 	target/release/lambda-wasm-bench --dir target/bench --source tests/bench --output target/bench/report.md
 	LAMBDA_WASM_BENCH_DIR=$(CURDIR)/target/bench $(CARGO) bench --locked --profile release -p lambda-wasm-bench \
 		--bench micro
+
+## Fuzzing (tests/fuzz): each target under libFuzzer for FUZZ_SECONDS (default 120), on the nightly toolchain with
+## cargo-fuzz (installed into target/tools). New inputs are added to tests/fuzz/corpus/<target>, which `make test`
+## replays on the stable toolchain; a crash is written to tests/fuzz/cargo-fuzz/artifacts/<target> and fails.
+FUZZ_SECONDS ?= 120
+FUZZ_TARGETS := allow_list next_headers config error_report emulator
+fuzz:
+	test -x $(TOOLS)/bin/cargo-fuzz || $(CARGO) +nightly install --locked --root $(TOOLS) cargo-fuzz
+	for target in $(FUZZ_TARGETS); do \
+		PATH=$(TOOLS)/bin:$$PATH $(CARGO) +nightly fuzz run --fuzz-dir tests/fuzz/cargo-fuzz $$target \
+			tests/fuzz/corpus/$$target -- -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 || exit 1; \
+	done

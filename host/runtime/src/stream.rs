@@ -220,7 +220,7 @@ fn prelude_json(prelude: &HttpPrelude, content_type: &str) -> Vec<u8> {
 
 /// The error JSON for the trailer, within [`MAX_TRAILER`] once base64-encoded: the whole report when it fits,
 /// else without its stack trace, else with its message cut.
-fn trailer_json(report: &ErrorReport) -> Vec<u8> {
+pub fn trailer_json(report: &ErrorReport) -> Vec<u8> {
     // base64 grows by 4/3.
     let budget = MAX_TRAILER / 4 * 3;
     let whole = report.to_json();

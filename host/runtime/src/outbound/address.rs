@@ -47,7 +47,10 @@ impl Forbidden {
             let ips: Vec<IpAddr> = match host.parse::<IpAddr>() {
                 Ok(ip) => vec![ip],
                 Err(_) if host.eq_ignore_ascii_case("localhost") => {
-                    vec![IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)]
+                    vec![
+                        IpAddr::V4(Ipv4Addr::LOCALHOST),
+                        IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+                    ]
                 }
                 Err(_) => Vec::new(),
             };
@@ -131,7 +134,12 @@ mod tests {
     #[test]
     fn the_runtime_api_and_credentials_are_never_reached() {
         let forbidden = Forbidden::new(["127.0.0.1:9001", "http://169.254.170.2/v2/credentials"]);
-        let named = Forbidden::new(["localhost:9001", "http://[::1]:8080/creds", "not-an-address", "x:y"]);
+        let named = Forbidden::new([
+            "localhost:9001",
+            "http://[::1]:8080/creds",
+            "not-an-address",
+            "x:y",
+        ]);
         assert!(check(at("127.0.0.1:9001"), Reach::ExactAddress, &named).is_err());
         assert!(check(at("[::1]:8080"), Reach::ExactAddress, &named).is_err());
         for target in [
