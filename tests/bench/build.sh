@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds everything the benchmarks run, from source, into target/bench (installing what is missing first):
 # - bin/bootstrap: the release `bootstrap` as `make dist` ships it (lean: no compiler), for this machine;
-# - bin/native-echo and the harness (target/release/lambda-wasm-bench): release builds of this crate, and its
+# - bin/native-echo, bin/native-concurrent (the Managed Instances peer) and the harness (target/release/lambda-wasm-bench): release builds of this crate, and its
 #   micro-benchmarks (benches/micro.rs), which `cargo bench --profile release` then runs without rebuilding;
 # - task/<lang>-echo.cwasm: the echo guests of guests/ (Rust, C, Python, JavaScript) built with the SDKs'
 #   toolchains and precompiled with `lambda-wasm compile` (target/debug/lambda-wasm, which `make build` makes);
@@ -36,7 +36,7 @@ echo "== release binaries" >&2
 cargo build --locked --release -p lambda-wasm-host --no-default-features --bin bootstrap
 cargo build --locked --release -p lambda-wasm-bench --bins --benches
 # Stripped, as `make dist` ships `bootstrap` (the native peer too, to compare like with like).
-for bin in bootstrap native-echo; do strip -o "$out/bin/$bin" "target/release/$bin"; done
+for bin in bootstrap native-echo native-concurrent; do strip -o "$out/bin/$bin" "target/release/$bin"; done
 [ -x "$cli" ] || { echo "$cli is missing: run \`make build\` first" >&2; exit 1; }
 
 echo "== guests" >&2

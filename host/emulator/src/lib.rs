@@ -136,6 +136,12 @@ impl Emulator {
         self.runtime_api_addr
     }
 
+    /// The process id of the bootstrap running now, if one is (it is spawned on the first invoke): for
+    /// measuring its memory, or that of the processes it started.
+    pub fn bootstrap_pid(&self) -> Option<u32> {
+        self.sandbox.pid(self.sandbox.generation())
+    }
+
     /// Shuts the environment down as Lambda does: SIGTERM to the bootstrap when it registered an extension or
     /// runs under Managed Instances, SIGKILL after the grace (at once otherwise); then stops serving.
     pub async fn shutdown(mut self) {

@@ -10,6 +10,7 @@
 //! Layout: `runtimes` (what runs, and how), `measure` (cold and warm runs through the emulator), `stats`,
 //! `report` (the table and the targets).
 
+mod managed;
 mod measure;
 mod report;
 mod runtimes;
@@ -48,6 +49,16 @@ struct Args {
     /// Lists the runtimes and exits.
     #[arg(long)]
     list: bool,
+    /// Skips the Managed Instances table.
+    #[arg(long)]
+    no_managed: bool,
+    /// Only the Managed Instances table.
+    #[arg(long)]
+    only_managed: bool,
+    /// Invocations per concurrency level in the Managed Instances table (split between the clients, at
+    /// least 10 each).
+    #[arg(long, default_value_t = 640)]
+    managed_invocations: usize,
     /// Also writes the report (Markdown) to this file.
     #[arg(long)]
     output: Option<PathBuf>,
@@ -76,6 +87,14 @@ async fn main() -> anyhow::Result<()> {
         runtime.check()?;
     }
 
+    if args.only_managed {
+        let text = managed_table(&args).await?;
+        println!("{text}");
+        if let Some(path) = args.output {
+            std::fs::write(&path, &text).with_context(|| format!("writing {}", path.display()))?;
+        }
+        return Ok(());
+    }
     let plan = measure::Plan {
         spawns: args.spawns,
         invocations: args.invocations,
@@ -136,11 +155,44 @@ async fn main() -> anyhow::Result<()> {
         results.push(result);
     }
 
-    let text = report::render(&results, &plan);
+    let mut text = report::render(&results, &plan);
+    if !args.no_managed {
+        text.push_str(&managed_table(&args).await?);
+    }
     println!("{text}");
     if let Some(path) = args.output {
         std::fs::write(&path, &text).with_context(|| format!("writing {}", path.display()))?;
         eprintln!("lambda-wasm-bench: report written to {}", path.display());
     }
     Ok(())
+}
+
+/// The Managed Instances table (see `managed`): every runtime of it, both workloads, every concurrency.
+async fn managed_table(args: &Args) -> anyhow::Result<String> {
+    let chosen = runtimes::managed(&args.dir, &args.source);
+    for (runtime, _) in &chosen {
+        runtime.check()?;
+    }
+    eprintln!("== Managed Instances");
+    let mut rows = Vec::new();
+    for (runtime, rounds) in &chosen {
+        for workload in [managed::Workload::Wait, managed::Workload::Burn { rounds: *rounds }] {
+            for concurrency in managed::CONCURRENCY {
+                let per_client = (args.managed_invocations / concurrency).max(10);
+                let row = managed::measure(runtime, workload, concurrency, per_client)
+                    .await
+                    .with_context(|| format!("{} at {concurrency} ({})", runtime.name, workload.name()))?;
+                eprintln!(
+                    "   {} {} N={concurrency}: {:.0}/s, p50 {:.2} ms, peak PSS {:.1} MB",
+                    runtime.name,
+                    workload.name(),
+                    row.per_second,
+                    row.latency.percentile(50.0).as_secs_f64() * 1e3,
+                    row.peak_pss_mb
+                );
+                rows.push(row);
+            }
+        }
+    }
+    Ok(managed::render(&rows))
 }

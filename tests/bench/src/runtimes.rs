@@ -142,6 +142,28 @@ pub fn all(dir: &Path, source: &Path) -> Vec<Runtime> {
     ]
 }
 
+/// The runtimes of the Managed Instances table, each with the burn rounds that make one invocation a few
+/// milliseconds of CPU in its language.
+pub fn managed(dir: &Path, source: &Path) -> Vec<(Runtime, u64)> {
+    let all = all(dir, source);
+    let find = |key: &str| all.iter().find(|r| r.key == key).cloned();
+    let dir = absolute(dir);
+    let native = Runtime {
+        key: "native-concurrent",
+        name: "native Rust (lambda_runtime::run_concurrent)",
+        kind: Kind::Native,
+        command: vec![dir.join("bin/native-concurrent").into_os_string()],
+        env: vec![],
+        working_dir: dir.clone(),
+        artifacts: vec![("binary", dir.join("bin/native-concurrent"))],
+    };
+    let mut chosen = vec![(native, 3_000_000)];
+    chosen.extend(find("rust").map(|r| (r, 3_000_000)));
+    chosen.extend(find("python").map(|r| (r, 30_000)));
+    chosen.extend(find("awslambdaric").map(|r| (r, 30_000)));
+    chosen
+}
+
 fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
