@@ -18,11 +18,12 @@ root=$(cd "$here/.." && pwd)
 declare -A exports=(
   [python-hello]=handle
   [python-streaming]=handle-stream
+  [python-packages]=handle
   [js-hello]=handle
   [ts-hello]=handle
   [c-hello]=handle
 )
-all=(python-hello python-streaming js-hello ts-hello c-hello)
+all=(python-hello python-streaming python-packages js-hello ts-hello c-hello)
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=("${all[@]}")
 for name in "${names[@]}"; do

@@ -144,3 +144,55 @@ async fn python_streams_tokens_through_a_function_url() {
         .expect_error("ValidationError");
     assert_eq!(error["errorMessage"], "no prompt");
 }
+
+#[tokio::test]
+async fn python_packages_are_bundled_and_run_without_their_native_parts() {
+    let (_dir, cwasm) = precompiled("python-packages").await;
+    let function = Function::with(&cwasm, &[("GREETING_SUFFIX", "<!-- read at run time -->")], MINUTE).await;
+    let body = function
+        .invoke_json(json!({"yaml": "name: Ada\nitems: [tea, <cake>]"}))
+        .await
+        .expect_ok();
+    assert_eq!(
+        body["html"],
+        "<p>Hello Ada!</p><ul><li>tea</li><li>&lt;cake&gt;</li></ul><!-- read at run time -->"
+    );
+    assert_eq!(body["yaml_native"], false, "PyYAML's native binding was left out");
+    function.invoke_json(json!({})).await.expect_error("ValidationError");
+}
+
+/// Runs the Python SDK's build on an app written here; returns whether it succeeded and what it printed.
+async fn python_build(app: &str, requirements: &str) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("app.py"), app).unwrap();
+    if !requirements.is_empty() {
+        std::fs::write(dir.path().join("requirements.txt"), requirements).unwrap();
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let output = tokio::process::Command::new(root.join("guest-sdk/python/build.sh"))
+        .arg(dir.path())
+        .args(["app", "handler"])
+        .arg(dir.path().join("app.wasm"))
+        .output()
+        .await
+        .unwrap();
+    let said = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.success(), said)
+}
+
+#[tokio::test]
+async fn a_package_that_needs_its_native_part_fails_the_build_naming_it() {
+    let app = "import pydantic\nimport lambda_wasm\n\ndef h(event, context):\n    return event\n\nWitWorld = lambda_wasm.handler(h)\n";
+    let (built, said) = python_build(app, "pydantic==2.11.7\n").await;
+    assert!(!built, "{said}");
+    assert!(said.contains("`pydantic_core` needs its native extension"), "{said}");
+}
+
+#[tokio::test]
+async fn the_build_never_bundles_the_machines_own_packages() {
+    // pip is in the build machine's site-packages, and not listed by the app: the build must not find it.
+    let app = "import pip\nimport lambda_wasm\n\ndef h(event, context):\n    return event\n\nWitWorld = lambda_wasm.handler(h)\n";
+    let (built, said) = python_build(app, "").await;
+    assert!(!built, "an unlisted package of the machine was bundled: {said}");
+    assert!(said.contains("`pip` is not importable in the component"), "{said}");
+}
