@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::error::InitError;
 use std::sync::Arc;
 
-use crate::outbound::{AllowList, Forbidden};
+use crate::outbound::{AllowList, Forbidden, Signer};
 
 /// Where the Runtime API lives, parsed from `AWS_LAMBDA_RUNTIME_API`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,6 +145,9 @@ pub struct Config {
     /// What no outbound request may reach, whatever the allow-list says: the Runtime API
     /// (`AWS_LAMBDA_RUNTIME_API`) and the container-credentials endpoint (`AWS_CONTAINER_CREDENTIALS_FULL_URI`).
     pub forbidden: Arc<Forbidden>,
+    /// The host-side AWS signer (`LAMBDA_WASM_SIGN_ENDPOINTS` and the function's credentials), shared by every
+    /// store: credentials are read, or fetched, only when a guest first asks for a signature.
+    pub signer: Arc<Signer>,
     /// The host folder mounted as the guest's `/tmp` (`LAMBDA_WASM_GUEST_TMP`, default `/tmp/lambda-wasm/guest`).
     pub guest_tmp: PathBuf,
     /// The variables the guest sees (the function's own and Lambda's non-secret metadata).
@@ -362,6 +365,13 @@ impl Config {
                 .flatten(),
             ),
         });
+        let signer = Signer::from_env(get).map_err(|why| {
+            invalid(
+                "LAMBDA_WASM_SIGN_ENDPOINTS",
+                get("LAMBDA_WASM_SIGN_ENDPOINTS").unwrap_or_default(),
+                &format!("<scheme://host:port>=<service>/<region>,... ({why})"),
+            )
+        })?;
         let guest_tmp = PathBuf::from(get("LAMBDA_WASM_GUEST_TMP").unwrap_or("/tmp/lambda-wasm/guest"));
         let cache_dir = PathBuf::from(get("LAMBDA_WASM_CACHE_DIR").unwrap_or("/tmp/lambda-wasm/cache"));
         if is_within(&cache_dir, &guest_tmp) {
@@ -399,6 +409,7 @@ impl Config {
             expose_credentials,
             allow_http,
             forbidden,
+            signer: Arc::new(signer),
             guest_tmp,
             guest_env,
             max_concurrency: usize::try_from(max_concurrency).unwrap_or(1),

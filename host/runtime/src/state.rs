@@ -129,6 +129,7 @@ impl HostState {
             outbound: Outbound::new(
                 config.allow_http.clone(),
                 Arc::clone(&config.forbidden),
+                Arc::clone(&config.signer),
                 logger.clone(),
             ),
             panic_message: None,

@@ -176,7 +176,10 @@ async fn managed_table(args: &Args) -> anyhow::Result<String> {
     eprintln!("== Managed Instances");
     let mut rows = Vec::new();
     for (runtime, rounds) in &chosen {
-        for workload in [managed::Workload::Wait, managed::Workload::Burn { rounds: *rounds }] {
+        for workload in [
+            managed::Workload::Wait,
+            managed::Workload::Burn { rounds: *rounds },
+        ] {
             for concurrency in managed::CONCURRENCY {
                 let per_client = (args.managed_invocations / concurrency).max(10);
                 let row = managed::measure(runtime, workload, concurrency, per_client)

@@ -96,7 +96,9 @@ pub async fn measure(
     // The first invocation spawns the environment; then every client makes one unmeasured round.
     let mut first = connect(&emulator).await?;
     invoke(&mut first, &event).await.context("the first invocation")?;
-    let pid = emulator.bootstrap_pid().context("no bootstrap after the first invocation")?;
+    let pid = emulator
+        .bootstrap_pid()
+        .context("no bootstrap after the first invocation")?;
     let running = Arc::new(AtomicBool::new(true));
     let peak_kb = Arc::new(AtomicU64::new(0));
     let sampler = tokio::spawn(sample(pid, Arc::clone(&running), Arc::clone(&peak_kb)));
@@ -179,7 +181,9 @@ fn pss_kb(pid: u32) -> Option<u64> {
 }
 
 /// One HTTP/1.1 connection to the invoke endpoint.
-async fn connect(emulator: &Emulator) -> anyhow::Result<hyper::client::conn::http1::SendRequest<Full<Bytes>>> {
+async fn connect(
+    emulator: &Emulator,
+) -> anyhow::Result<hyper::client::conn::http1::SendRequest<Full<Bytes>>> {
     let stream = tokio::net::TcpStream::connect(emulator.invoke_addr()).await?;
     stream.set_nodelay(true)?;
     let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;

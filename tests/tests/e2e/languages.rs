@@ -148,7 +148,12 @@ async fn python_streams_tokens_through_a_function_url() {
 #[tokio::test]
 async fn python_packages_are_bundled_and_run_without_their_native_parts() {
     let (_dir, cwasm) = precompiled("python-packages").await;
-    let function = Function::with(&cwasm, &[("GREETING_SUFFIX", "<!-- read at run time -->")], MINUTE).await;
+    let function = Function::with(
+        &cwasm,
+        &[("GREETING_SUFFIX", "<!-- read at run time -->")],
+        MINUTE,
+    )
+    .await;
     let body = function
         .invoke_json(json!({"yaml": "name: Ada\nitems: [tea, <cake>]"}))
         .await
@@ -158,7 +163,10 @@ async fn python_packages_are_bundled_and_run_without_their_native_parts() {
         "<p>Hello Ada!</p><ul><li>tea</li><li>&lt;cake&gt;</li></ul><!-- read at run time -->"
     );
     assert_eq!(body["yaml_native"], false, "PyYAML's native binding was left out");
-    function.invoke_json(json!({})).await.expect_error("ValidationError");
+    function
+        .invoke_json(json!({}))
+        .await
+        .expect_error("ValidationError");
 }
 
 /// Runs the Python SDK's build on an app written here; returns whether it succeeded and what it printed.
@@ -185,7 +193,10 @@ async fn a_package_that_needs_its_native_part_fails_the_build_naming_it() {
     let app = "import pydantic\nimport lambda_wasm\n\ndef h(event, context):\n    return event\n\nWitWorld = lambda_wasm.handler(h)\n";
     let (built, said) = python_build(app, "pydantic==2.11.7\n").await;
     assert!(!built, "{said}");
-    assert!(said.contains("`pydantic_core` needs its native extension"), "{said}");
+    assert!(
+        said.contains("`pydantic_core` needs its native extension"),
+        "{said}"
+    );
 }
 
 #[tokio::test]
@@ -194,5 +205,8 @@ async fn the_build_never_bundles_the_machines_own_packages() {
     let app = "import pip\nimport lambda_wasm\n\ndef h(event, context):\n    return event\n\nWitWorld = lambda_wasm.handler(h)\n";
     let (built, said) = python_build(app, "").await;
     assert!(!built, "an unlisted package of the machine was bundled: {said}");
-    assert!(said.contains("`pip` is not importable in the component"), "{said}");
+    assert!(
+        said.contains("`pip` is not importable in the component"),
+        "{said}"
+    );
 }

@@ -4,9 +4,11 @@
 
 pub mod address;
 pub mod allow;
+pub mod signing;
 
 pub use address::Forbidden;
 pub use allow::{AllowList, Reach};
+pub use signing::Signer;
 
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
@@ -30,6 +32,8 @@ pub struct Outbound {
     allow: AllowList,
     /// The addresses no request may reach (the Runtime API, the credentials endpoint).
     forbidden: Arc<Forbidden>,
+    /// Signs the requests a guest marks for AWS, with the function's credentials.
+    signer: Arc<Signer>,
     /// When the guest will be stopped; an outbound request never waits past it.
     pub stop_at: Option<Instant>,
     /// Denials are logged, so a function's owner sees what to allow.
@@ -38,10 +42,11 @@ pub struct Outbound {
 
 impl Outbound {
     /// A policy from the allow-list.
-    pub fn new(allow: AllowList, forbidden: Arc<Forbidden>, logger: Logger) -> Self {
+    pub fn new(allow: AllowList, forbidden: Arc<Forbidden>, signer: Arc<Signer>, logger: Logger) -> Self {
         Self {
             allow,
             forbidden,
+            signer,
             stop_at: None,
             logger,
         }
@@ -101,11 +106,48 @@ impl WasiHttpHooks for Outbound {
             );
             return Box::new(async { Err(Error::HttpRequestDenied) });
         };
+        // A request the guest marks for AWS is signed by the host, or refused: never sent unsigned.
+        let marked = request.headers_mut().remove(signing::SIGN_HEADER);
+        let scope = match marked {
+            None => None,
+            Some(value) if value.as_bytes().eq_ignore_ascii_case(b"aws") => {
+                match self.signer.scope(&uri, reach != Reach::Wildcard) {
+                    Ok(scope) => Some(scope),
+                    Err(why) => {
+                        self.logger.log(
+                            Level::Warn,
+                            &format!("signing a request to {shown} refused: {why}"),
+                        );
+                        return Box::new(async { Err(Error::HttpRequestDenied) });
+                    }
+                }
+            }
+            Some(_) => {
+                self.logger.log(
+                    Level::Warn,
+                    &format!("a request to {shown} asked for a signature other than `aws`: refused"),
+                );
+                return Box::new(async { Err(Error::HttpRequestDenied) });
+            }
+        };
         let options = self.clamp(options);
         let forbidden = Arc::clone(&self.forbidden);
+        let signer = Arc::clone(&self.signer);
         let logger = self.logger.clone();
         Box::new(async move {
             let connect_within = options.connect_timeout.unwrap_or(NO_DEADLINE);
+            if let Some(scope) = &scope {
+                request = match signer.sign(request, scope, connect_within).await {
+                    Ok(signed) => signed,
+                    Err(why) => {
+                        logger.log(
+                            Level::Warn,
+                            &format!("signing a request to {shown} refused: {why}"),
+                        );
+                        return Err(Error::HttpRequestDenied);
+                    }
+                };
+            }
             let addresses = match tokio::time::timeout(connect_within, resolve(&host, port)).await {
                 Ok(Ok(addresses)) => addresses,
                 Ok(Err(_)) => {
@@ -169,6 +211,7 @@ mod tests {
     fn timeouts_never_outlive_the_invocation() {
         let mut outbound = Outbound::new(
             AllowList::default(),
+            Arc::default(),
             Arc::default(),
             Logger::new(false, Level::Error),
         );
