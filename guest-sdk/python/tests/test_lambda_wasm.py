@@ -260,5 +260,80 @@ class ErrorsTest(unittest.TestCase):
         self.assertIn("test_describe", trace[0])
 
 
+class HttpResponseTest(unittest.TestCase):
+    """The body readers of `lambda_wasm.http.Response`, on chunks cut anywhere."""
+
+    def response(self, *chunks):
+        from lambda_wasm import http
+
+        return http.Response(200, http.Headers([("Content-Type", "text/event-stream")]), iter(chunks))
+
+    def test_headers_are_case_insensitive(self):
+        self.assertEqual(self.response().headers.get("content-type"), "text/event-stream")
+        self.assertIn("CONTENT-TYPE", self.response().headers)
+
+    def test_lines_across_chunks_and_line_ends(self):
+        lines = list(self.response(b"one\r", b"\ntw", b"o\nthree\rfour").iter_lines())
+        self.assertEqual(lines, ["one", "two", "three", "four"])
+
+    def test_server_sent_events_follow_the_whatwg_rules(self):
+        stream = self.response(
+            b": a comment\n",
+            b"event: delta\ndata: {\"t\": 1}\n\n",
+            b"data: first\ndata:second\nid: 7\n\n",
+            b"event: empty\n\n",
+            b"data: [DONE]\n\n",
+        )
+        events = list(stream.iter_sse())
+        self.assertEqual([(e.event, e.data) for e in events], [
+            ("delta", '{"t": 1}'),
+            ("message", "first\nsecond"),
+            ("message", "[DONE]"),
+        ])
+        self.assertEqual(events[0].json(), {"t": 1})
+        self.assertEqual(events[1].id, "7")
+
+    def test_event_stream_messages_across_chunks(self):
+        from lambda_wasm import eventstream
+
+        wire = eventstream.encode({":event-type": "contentBlockDelta", ":message-type": "event"}, b'{"a":1}')
+        wire += eventstream.encode({":event-type": "messageStop", ":message-type": "event"}, b"{}")
+        chunks = [wire[i : i + 5] for i in range(0, len(wire), 5)]
+        events = list(self.response(*chunks).iter_events())
+        self.assertEqual([e.event_type for e in events], ["contentBlockDelta", "messageStop"])
+        self.assertEqual(events[0].json(), {"a": 1})
+
+    def test_event_stream_errors(self):
+        from lambda_wasm import eventstream
+
+        error = eventstream.encode(
+            {":message-type": "exception", ":exception-type": "throttlingException"}, b'{"message":"slow"}'
+        )
+        with self.assertRaises(eventstream.EventStreamError) as raised:
+            list(eventstream.events([error]))
+        self.assertEqual(raised.exception.error_type, "throttlingException")
+        corrupted = bytearray(eventstream.encode({":event-type": "x"}, b"payload"))
+        corrupted[-6] ^= 1
+        with self.assertRaises(eventstream.EventStreamError) as raised:
+            list(eventstream.events([bytes(corrupted)]))
+        self.assertEqual(raised.exception.error_type, "EventStream.BadChecksum")
+        with self.assertRaises(eventstream.EventStreamError):
+            list(eventstream.events([eventstream.encode({}, b"cut")[:-3]]))
+
+    def test_fetch_outside_a_component_says_why(self):
+        from lambda_wasm import aws, http
+
+        with self.assertRaises(http.HttpError) as raised:
+            http.fetch("https://example.com")
+        self.assertIn("http-handler", str(raised.exception))
+        os.environ["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"] = "http://127.0.0.1:8123/"
+        try:
+            self.assertEqual(aws.endpoint("bedrock-runtime"), "http://127.0.0.1:8123")
+        finally:
+            del os.environ["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"]
+        os.environ["AWS_REGION"] = "eu-west-3"
+        self.assertEqual(aws.endpoint("dynamodb"), "https://dynamodb.eu-west-3.amazonaws.com")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -32,11 +32,16 @@ Outside a component (a unit test in plain CPython) everything works with stand-i
 `remaining_time_ms()` uses the system clock. `invoke` and `invoke_streaming` run a handler through the same
 decode/encode path as the component.
 
+Outbound HTTP (worlds `http-handler` and `streaming-http-handler`): `lambda_wasm.http.fetch(url, ...)` returns a
+`Response` read as it arrives (`iter_bytes`, `iter_lines`, `iter_sse`, `iter_events`); `lambda_wasm.aws.fetch(
+service, path, ...)` calls an AWS service with a signature the host adds, so the handler never holds a credential.
+
 Layout: `context` (`Context`), `errors` (exception to error report), `log`, `stream` (`ResponseStream`),
-`export` (`handler`, `streaming_handler`, `invoke`), `_host` (the host's imports, or their stand-ins).
+`export` (`handler`, `streaming_handler`, `invoke`), `http` (outbound HTTP), `aws` (host-signed AWS calls),
+`eventstream` (AWS's event-stream framing), `_host` (the host's imports, or their stand-ins).
 """
 
-from . import log
+from . import aws, eventstream, http, log
 from .context import Context
 from .errors import MARSHAL_ERROR, STREAM_ERROR, UNMARSHAL_ERROR, InvocationError, LambdaError
 from .export import handler, invoke, invoke_streaming, streaming_handler

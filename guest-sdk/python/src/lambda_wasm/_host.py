@@ -12,7 +12,13 @@ import time
 try:
     from componentize_py_types import Err
     from wit_world.imports import runtime as _runtime
-    from wit_world.imports import types as _types
+
+    try:
+        from wit_world.imports import types as _types
+    except ImportError:
+        # A world that also imports wasi:http has two interfaces named `types`: componentize-py names ours
+        # `lambda_handler_types` then.
+        from wit_world.imports import lambda_handler_types as _types
 
     IN_COMPONENT = True
 except ImportError:  # Plain CPython: a unit test, not a component.
