@@ -42,6 +42,7 @@ demo: build hello
 ## build their guest components from source and drive the real bootstrap through the emulator.
 test: build
 	examples/build-all.sh
+	tests/standins/setup.sh
 	$(CARGO) test --workspace
 	$(GUEST_NATIVE) $(CARGO) test --locked --all-features --manifest-path guest-sdk/rust/Cargo.toml
 	$(GUEST_NATIVE) $(CARGO) test --locked --manifest-path examples/rust-hello/Cargo.toml

@@ -231,13 +231,28 @@ pub const PLATFORM_PUBLIC: [&str; 16] = [
     "LAMBDA_RUNTIME_DIR",
 ];
 
+/// The AWS SDKs' own configuration a function sets for its code (not the platform): the guest sees these.
+pub const SDK_SETTINGS: [&str; 7] = [
+    "AWS_ENDPOINT_URL",
+    "AWS_MAX_ATTEMPTS",
+    "AWS_RETRY_MODE",
+    "AWS_USE_FIPS_ENDPOINT",
+    "AWS_USE_DUALSTACK_ENDPOINT",
+    "AWS_STS_REGIONAL_ENDPOINTS",
+    "AWS_DEFAULTS_MODE",
+];
+
 /// Whether the guest sees variable `name`: the function's own always; of the names Lambda reserves, the
-/// documented non-secret ones, and the credentials only when exposed.
+/// documented non-secret ones and the AWS SDKs' settings (`AWS_ENDPOINT_URL_<SERVICE>` included), and the
+/// credentials only when exposed.
 pub fn guest_sees(name: &str, expose_credentials: bool) -> bool {
     if CREDENTIAL_VARS.contains(&name) {
         return expose_credentials;
     }
-    !RESERVED_PREFIXES.iter().any(|prefix| name.starts_with(prefix)) || PLATFORM_PUBLIC.contains(&name)
+    !RESERVED_PREFIXES.iter().any(|prefix| name.starts_with(prefix))
+        || PLATFORM_PUBLIC.contains(&name)
+        || SDK_SETTINGS.contains(&name)
+        || name.starts_with("AWS_ENDPOINT_URL_")
 }
 
 impl Config {

@@ -28,7 +28,7 @@ fn built(name: &str) -> PathBuf {
 
 /// Precompiles a component into a fresh task root, as a deployment does (large components must be: compiling
 /// them at INIT would not fit Lambda's 10 s init limit).
-async fn precompiled(name: &str) -> (tempfile::TempDir, PathBuf) {
+pub async fn precompiled(name: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let cwasm = dir.path().join("handler.cwasm");
     let output = tokio::process::Command::new(workspace_binary("lambda-wasm"))

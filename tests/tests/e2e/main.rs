@@ -21,4 +21,5 @@ mod outbound;
 mod raw_stream;
 mod sandbox;
 mod scripted;
+mod signing;
 mod stream;

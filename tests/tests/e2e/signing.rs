@@ -1,0 +1,229 @@
+//! AWS calls signed by the host, end to end: the Bedrock chat example (Python) streams a reply from a stand-in
+//! Bedrock on 127.0.0.1 that verifies each signature with botocore against the credentials and scope THIS test
+//! expects. The first token reaches the Function URL client while the stand-in still holds the rest; a wrong
+//! signature is refused by the stand-in; a marked request to an origin the host does not sign for never leaves;
+//! an unmarked request carries no signature; and the guest never sees a credential.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use lambda_wasm_tests::{ENVIRONMENT, OUTBOUND};
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use crate::harness::{Function, next_data};
+
+const MINUTE: Duration = Duration::from_secs(60);
+/// The tokens the stand-in streams.
+const TOKENS: [&str; 4] = ["Streaming", " keeps", " callers", " engaged."];
+
+/// The function's credentials for one test: random, so a scan for them cannot be fooled by a constant.
+struct Keys {
+    access: String,
+    secret: String,
+    token: String,
+}
+
+impl Keys {
+    fn new() -> Self {
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
+        let seed = format!("{nanos:032x}{:08x}", std::process::id());
+        Self {
+            access: format!("AKIA{}", seed[..16].to_ascii_uppercase()),
+            secret: format!("secret{seed}"),
+            token: format!("token{seed}"),
+        }
+    }
+}
+
+/// The stand-in Bedrock (tests/standins/fake_bedrock.py, botocore in target/standins/venv).
+struct StandIn {
+    port: u16,
+    _child: Child,
+}
+
+impl StandIn {
+    async fn start(expect: &Keys) -> Self {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let python = root.join("target/standins/venv/bin/python");
+        assert!(
+            python.is_file(),
+            "{} is missing: run tests/standins/setup.sh (make test does)",
+            python.display()
+        );
+        let mut child = Command::new(python)
+            .arg(root.join("tests/standins/fake_bedrock.py"))
+            .env("EXPECT_ACCESS_KEY", &expect.access)
+            .env("EXPECT_SECRET_KEY", &expect.secret)
+            .env("EXPECT_SESSION_TOKEN", &expect.token)
+            .env("EXPECT_SERVICE", "bedrock")
+            .env("EXPECT_REGION", "us-east-1")
+            .env("TOKENS", serde_json::to_string(&TOKENS).unwrap())
+            .stdout(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        tokio::time::timeout(MINUTE, BufReader::new(stdout).read_line(&mut line))
+            .await
+            .expect("the stand-in did not start")
+            .unwrap();
+        let port = line
+            .trim()
+            .strip_prefix("ready ")
+            .and_then(|p| p.parse().ok())
+            .expect("a ready line");
+        Self { port, _child: child }
+    }
+
+    fn origin(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        let client: Client<_, Full<bytes::Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+        let uri = format!("{}{path}", self.origin()).parse().unwrap();
+        let response = tokio::time::timeout(MINUTE, client.get(uri))
+            .await
+            .unwrap()
+            .unwrap();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        serde_json::from_slice(&body).unwrap()
+    }
+}
+
+/// The function's environment: its credentials, and (when `signed`) the stand-in mapped for signing.
+fn env(keys: &Keys, stand_in: &StandIn, signed: bool) -> Vec<(String, String)> {
+    let origin = stand_in.origin();
+    let mut vars = vec![
+        ("AWS_ACCESS_KEY_ID".to_owned(), keys.access.clone()),
+        ("AWS_SECRET_ACCESS_KEY".to_owned(), keys.secret.clone()),
+        ("AWS_SESSION_TOKEN".to_owned(), keys.token.clone()),
+        ("AWS_REGION".to_owned(), "us-east-1".to_owned()),
+        ("AWS_ENDPOINT_URL_BEDROCK_RUNTIME".to_owned(), origin.clone()),
+        (
+            "LAMBDA_WASM_ALLOW_HTTP".to_owned(),
+            format!("127.0.0.1:{}", stand_in.port),
+        ),
+    ];
+    if signed {
+        vars.push((
+            "LAMBDA_WASM_SIGN_ENDPOINTS".to_owned(),
+            format!("{origin}=bedrock/us-east-1"),
+        ));
+    }
+    vars
+}
+
+async fn chat_function(vars: &[(String, String)]) -> (tempfile::TempDir, Function) {
+    let (dir, cwasm) = crate::languages::precompiled("python-bedrock-chat").await;
+    let env: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    (dir, Function::with(&cwasm, &env, MINUTE).await)
+}
+
+#[tokio::test]
+async fn the_first_token_arrives_while_bedrock_still_holds_the_rest() {
+    let keys = Keys::new();
+    let stand_in = StandIn::start(&keys).await;
+    let (_dir, function) = chat_function(&env(&keys, &stand_in, true)).await;
+    let response = function
+        .request("GET", "/lambda-url/function/?prompt=why%20stream", "")
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/plain; charset=utf-8");
+    let mut body = response.into_body();
+    let first = next_data(&mut body).await.expect("a first chunk");
+    assert_eq!(&first[..], TOKENS[0].as_bytes(), "the first token, alone");
+    // Only now does the stand-in send the rest: the first token was not waiting for it.
+    stand_in.get("/release").await;
+    let mut rest = Vec::new();
+    while let Some(data) = next_data(&mut body).await {
+        rest.extend_from_slice(&data);
+    }
+    assert_eq!(String::from_utf8_lossy(&rest), TOKENS[1..].concat());
+    assert_eq!(
+        stand_in.get("/stats").await,
+        json!({"verified": 1, "refused": 0, "unsigned": 0})
+    );
+    function.assert_one_process();
+}
+
+#[tokio::test]
+async fn a_signature_with_other_credentials_is_refused_by_bedrock() {
+    let keys = Keys::new();
+    let stand_in = StandIn::start(&keys).await;
+    let other = Keys::new();
+    let mut vars = env(&keys, &stand_in, true);
+    vars[1].1 = format!("{}-wrong", other.secret);
+    let (_dir, function) = chat_function(&vars).await;
+    let body = function
+        .invoke_json(json!({"prompt": "hello"}))
+        .await
+        .expect_error("InvalidSignatureException");
+    assert!(
+        body["errorMessage"].as_str().is_some_and(|m| m.contains("403")),
+        "{body}"
+    );
+    assert_eq!(stand_in.get("/stats").await["refused"], 1);
+}
+
+#[tokio::test]
+async fn a_marked_request_to_an_origin_the_host_does_not_sign_for_never_leaves() {
+    let keys = Keys::new();
+    let stand_in = StandIn::start(&keys).await;
+    // Allowed out, but neither an AWS endpoint over HTTPS nor a mapped origin.
+    let (_dir, function) = chat_function(&env(&keys, &stand_in, false)).await;
+    function
+        .invoke_json(json!({"prompt": "hello"}))
+        .await
+        .expect_error("Http.Denied");
+    assert_eq!(
+        stand_in.get("/stats").await,
+        json!({"verified": 0, "refused": 0, "unsigned": 0})
+    );
+    assert!(
+        function
+            .logs()
+            .iter()
+            .any(|l| l.contains("signing a request to") && l.contains("refused"))
+    );
+}
+
+#[tokio::test]
+async fn an_unmarked_request_carries_no_signature() {
+    let keys = Keys::new();
+    let stand_in = StandIn::start(&keys).await;
+    let vars = env(&keys, &stand_in, true);
+    let env: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let function = Function::with(Path::new(OUTBOUND.path), &env, MINUTE).await;
+    let url = format!("{}/plain", stand_in.origin());
+    let body = function.invoke_json(json!({"url": url})).await.expect_ok();
+    assert_eq!(body["status"], 200, "{body}");
+    assert_eq!(stand_in.get("/stats").await["unsigned"], 1);
+}
+
+#[tokio::test]
+async fn the_guest_never_sees_the_credentials_it_is_signed_with() {
+    let keys = Keys::new();
+    let stand_in = StandIn::start(&keys).await;
+    let names = json!({"names": ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]});
+    let vars = env(&keys, &stand_in, true);
+    let env: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let hidden = Function::with(Path::new(ENVIRONMENT.path), &env, MINUTE).await;
+    let seen = hidden.invoke_json(names.clone()).await.expect_ok();
+    assert!(
+        !seen.to_string().contains(&keys.secret) && !seen.to_string().contains(&keys.token),
+        "{seen}"
+    );
+    // The twin: exposed on purpose, the same scan finds them, so the scan works.
+    let exposed_env = [env.as_slice(), &[("LAMBDA_WASM_EXPOSE_CREDENTIALS", "true")]].concat();
+    let exposed = Function::with(Path::new(ENVIRONMENT.path), &exposed_env, MINUTE).await;
+    let seen = exposed.invoke_json(names).await.expect_ok();
+    assert_eq!(seen["AWS_SECRET_ACCESS_KEY"], keys.secret.as_str());
+}
