@@ -20,11 +20,12 @@ declare -A exports=(
   [python-streaming]=handle-stream
   [python-packages]=handle
   [python-bedrock-chat]=handle-stream
+  [python-openai-chat]=handle-stream
   [js-hello]=handle
   [ts-hello]=handle
   [c-hello]=handle
 )
-all=(python-hello python-streaming python-packages python-bedrock-chat js-hello ts-hello c-hello)
+all=(python-hello python-streaming python-packages python-bedrock-chat python-openai-chat js-hello ts-hello c-hello)
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=("${all[@]}")
 for name in "${names[@]}"; do

@@ -5,18 +5,13 @@
 //! an unmarked request carries no signature; and the guest never sees a credential.
 
 use std::path::Path;
-use std::process::Stdio;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use lambda_wasm_tests::{ENVIRONMENT, OUTBOUND};
-use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use serde_json::json;
 
 use crate::harness::{Function, next_data};
+use crate::standin::StandIn;
 
 const MINUTE: Duration = Duration::from_secs(60);
 /// The tokens the stand-in streams.
@@ -41,61 +36,21 @@ impl Keys {
     }
 }
 
-/// The stand-in Bedrock (tests/standins/fake_bedrock.py, botocore in target/standins/venv).
-struct StandIn {
-    port: u16,
-    _child: Child,
-}
-
-impl StandIn {
-    async fn start(expect: &Keys) -> Self {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let python = root.join("target/standins/venv/bin/python");
-        assert!(
-            python.is_file(),
-            "{} is missing: run tests/standins/setup.sh (make test does)",
-            python.display()
-        );
-        let mut child = Command::new(python)
-            .arg(root.join("tests/standins/fake_bedrock.py"))
-            .env("EXPECT_ACCESS_KEY", &expect.access)
-            .env("EXPECT_SECRET_KEY", &expect.secret)
-            .env("EXPECT_SESSION_TOKEN", &expect.token)
-            .env("EXPECT_SERVICE", "bedrock")
-            .env("EXPECT_REGION", "us-east-1")
-            .env("TOKENS", serde_json::to_string(&TOKENS).unwrap())
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let mut line = String::new();
-        tokio::time::timeout(MINUTE, BufReader::new(stdout).read_line(&mut line))
-            .await
-            .expect("the stand-in did not start")
-            .unwrap();
-        let port = line
-            .trim()
-            .strip_prefix("ready ")
-            .and_then(|p| p.parse().ok())
-            .expect("a ready line");
-        Self { port, _child: child }
-    }
-
-    fn origin(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        let client: Client<_, Full<bytes::Bytes>> = Client::builder(TokioExecutor::new()).build_http();
-        let uri = format!("{}{path}", self.origin()).parse().unwrap();
-        let response = tokio::time::timeout(MINUTE, client.get(uri))
-            .await
-            .unwrap()
-            .unwrap();
-        let body = response.into_body().collect().await.unwrap().to_bytes();
-        serde_json::from_slice(&body).unwrap()
-    }
+/// The stand-in Bedrock (tests/standins/fake_bedrock.py, botocore in target/standins/venv), expecting `keys`.
+async fn bedrock(expect: &Keys) -> StandIn {
+    let tokens = serde_json::to_string(&TOKENS).unwrap();
+    StandIn::start(
+        "fake_bedrock.py",
+        &[
+            ("EXPECT_ACCESS_KEY", expect.access.as_str()),
+            ("EXPECT_SECRET_KEY", expect.secret.as_str()),
+            ("EXPECT_SESSION_TOKEN", expect.token.as_str()),
+            ("EXPECT_SERVICE", "bedrock"),
+            ("EXPECT_REGION", "us-east-1"),
+            ("TOKENS", tokens.as_str()),
+        ],
+    )
+    .await
 }
 
 /// The function's environment: its credentials, and (when `signed`) the stand-in mapped for signing.
@@ -130,7 +85,7 @@ async fn chat_function(vars: &[(String, String)]) -> (tempfile::TempDir, Functio
 #[tokio::test]
 async fn the_first_token_arrives_while_bedrock_still_holds_the_rest() {
     let keys = Keys::new();
-    let stand_in = StandIn::start(&keys).await;
+    let stand_in = bedrock(&keys).await;
     let (_dir, function) = chat_function(&env(&keys, &stand_in, true)).await;
     let response = function
         .request("GET", "/lambda-url/function/?prompt=why%20stream", "")
@@ -157,7 +112,7 @@ async fn the_first_token_arrives_while_bedrock_still_holds_the_rest() {
 #[tokio::test]
 async fn a_signature_with_other_credentials_is_refused_by_bedrock() {
     let keys = Keys::new();
-    let stand_in = StandIn::start(&keys).await;
+    let stand_in = bedrock(&keys).await;
     let other = Keys::new();
     let mut vars = env(&keys, &stand_in, true);
     vars[1].1 = format!("{}-wrong", other.secret);
@@ -176,7 +131,7 @@ async fn a_signature_with_other_credentials_is_refused_by_bedrock() {
 #[tokio::test]
 async fn a_marked_request_to_an_origin_the_host_does_not_sign_for_never_leaves() {
     let keys = Keys::new();
-    let stand_in = StandIn::start(&keys).await;
+    let stand_in = bedrock(&keys).await;
     // Allowed out, but neither an AWS endpoint over HTTPS nor a mapped origin.
     let (_dir, function) = chat_function(&env(&keys, &stand_in, false)).await;
     function
@@ -198,7 +153,7 @@ async fn a_marked_request_to_an_origin_the_host_does_not_sign_for_never_leaves()
 #[tokio::test]
 async fn an_unmarked_request_carries_no_signature() {
     let keys = Keys::new();
-    let stand_in = StandIn::start(&keys).await;
+    let stand_in = bedrock(&keys).await;
     let vars = env(&keys, &stand_in, true);
     let env: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let function = Function::with(Path::new(OUTBOUND.path), &env, MINUTE).await;
@@ -211,7 +166,7 @@ async fn an_unmarked_request_carries_no_signature() {
 #[tokio::test]
 async fn the_guest_never_sees_the_credentials_it_is_signed_with() {
     let keys = Keys::new();
-    let stand_in = StandIn::start(&keys).await;
+    let stand_in = bedrock(&keys).await;
     let names = json!({"names": ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]});
     let vars = env(&keys, &stand_in, true);
     let env: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();

@@ -222,6 +222,9 @@ def fetch(
             pairs.append(("content-type", "application/json"))
     if isinstance(body, str):
         body = body.encode("utf-8")
+    if body is not None and not any(k.lower() in ("content-length", "transfer-encoding") for k, _ in pairs):
+        # The size is known: say it, rather than chunking (some servers do not read chunked requests).
+        pairs.append(("content-length", str(len(body))))
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise HttpError("Http.Error", f"{url!r} is not an http(s) URL")
