@@ -45,8 +45,8 @@ impl Level {
             "TRACE" => Some(Self::Trace),
             "DEBUG" => Some(Self::Debug),
             "INFO" => Some(Self::Info),
-            "WARN" => Some(Self::Warn),
-            "ERROR" | "FATAL" => Some(Self::Error),
+            "WARN" | "WARNING" => Some(Self::Warn),
+            "ERROR" | "FATAL" | "CRITICAL" => Some(Self::Error),
             _ => None,
         }
     }
@@ -174,6 +174,52 @@ impl Logger {
         let _ = out.flush();
     }
 
+    /// One line a guest wrote to stdout or stderr. A line that is a JSON object is a structured record already
+    /// (Powertools' Logger and Metrics write them): it goes to the log as written, in either format, filtered by
+    /// its own `level` when it has one and never dropped when it is a CloudWatch EMF document (`_aws`), with
+    /// `requestId` (and `tenantId`) set by the host over whatever the guest put there, so a guest cannot label a
+    /// record with another invocation. Any other line is a record at `default`.
+    pub fn guest_line(&self, default: Level, line: &str) {
+        let object = line
+            .trim_start()
+            .starts_with('{')
+            .then(|| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(line).ok())
+            .flatten();
+        let Some(mut record) = object else {
+            self.log(default, line);
+            return;
+        };
+        let metrics = record.contains_key("_aws");
+        let level = ["level", "levelname", "log_level"]
+            .iter()
+            .find_map(|key| record.get(*key).and_then(|v| v.as_str()).and_then(Level::parse));
+        if !metrics && level.unwrap_or(default) < self.settings.min_level {
+            return;
+        }
+        let label = self
+            .invocation
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        match &label {
+            Some(label) => {
+                record.insert("requestId".to_owned(), label.request_id.as_str().into());
+                match &label.tenant_id {
+                    Some(tenant) => record.insert("tenantId".to_owned(), tenant.as_str().into()),
+                    None => record.remove("tenantId"),
+                };
+            }
+            None => {
+                record.remove("requestId");
+                record.remove("tenantId");
+            }
+        }
+        let text = serde_json::Value::Object(record).to_string();
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{text}");
+        let _ = out.flush();
+    }
+
     /// A WASI stdout or stderr for a guest: each complete line becomes one record at `level`.
     pub fn guest_stream(&self, level: Level) -> GuestOutput {
         GuestOutput {
@@ -237,7 +283,7 @@ impl GuestOutput {
 
     fn emit(&self, pending: &mut Vec<u8>) {
         let line = String::from_utf8_lossy(pending);
-        self.logger.log(self.level, line.trim_end_matches('\r'));
+        self.logger.guest_line(self.level, line.trim_end_matches('\r'));
         pending.clear();
     }
 
@@ -315,6 +361,8 @@ mod tests {
     #[test]
     fn levels_parse_case_insensitively() {
         assert_eq!(Level::parse("warn"), Some(Level::Warn));
+        assert_eq!(Level::parse("Warning"), Some(Level::Warn));
+        assert_eq!(Level::parse("CRITICAL"), Some(Level::Error));
         assert_eq!(Level::parse("Fatal"), Some(Level::Error));
         assert_eq!(Level::parse("loud"), None);
     }
