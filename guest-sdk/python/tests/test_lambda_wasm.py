@@ -260,6 +260,49 @@ class ErrorsTest(unittest.TestCase):
         self.assertIn("test_describe", trace[0])
 
 
+class InvocationSetupTest(unittest.TestCase):
+    """`init=` runs once with the function's environment; `_X_AMZN_TRACE_ID` is the invocation's, then gone."""
+
+    @staticmethod
+    def ctx(trace):
+        import types
+
+        return types.SimpleNamespace(
+            request_id="r", deadline_ms=0, invoked_function_arn="arn", xray_trace_id=trace,
+            client_context=None, cognito_identity=None, tenant_id=None,
+        )
+
+    def test_init_runs_once_and_the_trace_id_is_per_invocation(self):
+        calls = []
+
+        def setup():
+            calls.append("init")
+
+        def fn(event, context):
+            calls.append(os.environ.get("_X_AMZN_TRACE_ID"))
+            return event
+
+        world = lambda_wasm.handler(fn, init=setup)()
+        world.handle(self.ctx("Root=1-a"), b"{}")
+        world.handle(self.ctx(None), b"{}")
+        self.assertEqual(calls, ["init", "Root=1-a", None])
+        self.assertNotIn("_X_AMZN_TRACE_ID", os.environ)
+
+    def test_a_failed_init_fails_the_invocation_and_is_tried_again(self):
+        attempts = []
+
+        def setup():
+            attempts.append(1)
+            if len(attempts) == 1:
+                raise RuntimeError("no config yet")
+
+        world = lambda_wasm.handler(lambda event, context: event, init=setup)()
+        with self.assertRaises(Exception):
+            world.handle(self.ctx(None), b"{}")
+        self.assertEqual(world.handle(self.ctx(None), b"{}"), b"{}")
+        self.assertEqual(len(attempts), 2)
+
+
 class HttpResponseTest(unittest.TestCase):
     """The body readers of `lambda_wasm.http.Response`, on chunks cut anywhere."""
 

@@ -5,8 +5,10 @@ componentize-py instantiates the class named `WitWorld` in the app module and ca
 decoding, error mapping and panics are the same for either world.
 """
 
+import contextlib
 import inspect
 import json
+import os
 from typing import Any, Callable, Optional
 
 from . import _host, errors
@@ -15,38 +17,90 @@ from .errors import InvocationError
 from .stream import ResponseStream
 
 
-def handler(fn: Callable[[Any, Context], Any], *, raw: bool = False) -> type:
+class _Setup:
+    """`init=`: run once, on the first invocation, when the function's environment is there (module-level code
+    runs at BUILD time under componentize-py). A failure fails that invocation and is tried again on the next."""
+
+    def __init__(self, init: Optional[Callable[[], Any]]):
+        self.init = init
+        self.done = init is None
+
+    def ensure(self) -> None:
+        if not self.done:
+            self.init()
+            self.done = True
+
+
+@contextlib.contextmanager
+def _invocation(context: Context):
+    """Per invocation: `_X_AMZN_TRACE_ID` is the invocation's trace header (as AWS's runtimes set it, read by
+    Powertools and the X-Ray SDK), removed afterwards so the next invocation never sees a stale one."""
+    if context.xray_trace_id:
+        os.environ["_X_AMZN_TRACE_ID"] = context.xray_trace_id
+    else:
+        os.environ.pop("_X_AMZN_TRACE_ID", None)
+    try:
+        yield
+    finally:
+        os.environ.pop("_X_AMZN_TRACE_ID", None)
+
+
+def handler(
+    fn: Callable[[Any, Context], Any], *, raw: bool = False, init: Optional[Callable[[], Any]] = None
+) -> type:
     """The `WitWorld` class for world `handler`: `WitWorld = lambda_wasm.handler(my_handler)`.
 
     `my_handler(event, context)` gets the event decoded from JSON (`raw=True`: the payload's bytes) and a
-    `Context`; what it returns is the response: `bytes` as they are, anything else as JSON.
+    `Context`; what it returns is the response: `bytes` as they are, anything else as JSON. `init` runs once,
+    before the first event, with the function's environment (make clients and read configuration there).
     """
     _check(fn)
+    setup = _Setup(init)
 
     class WitWorld:
         __doc__ = f"Exports `handle` for {fn.__qualname__}."
 
         def handle(self, ctx, event: bytes) -> bytes:
-            return _to_wit(lambda: _respond(fn, Context._from_wit(ctx), event, raw))
+            context = Context._from_wit(ctx)
+
+            def run():
+                with _invocation(context):
+                    setup.ensure()
+                    return _respond(fn, context, event, raw)
+
+            return _to_wit(run)
 
     WitWorld.handler = staticmethod(fn)
     return WitWorld
 
 
-def streaming_handler(fn: Callable[[Any, Context, ResponseStream], Any], *, raw: bool = False) -> type:
+def streaming_handler(
+    fn: Callable[[Any, Context, ResponseStream], Any],
+    *,
+    raw: bool = False,
+    init: Optional[Callable[[], Any]] = None,
+) -> type:
     """The `WitWorld` class for world `streaming-handler`: `WitWorld = lambda_wasm.streaming_handler(chat)`.
 
     `chat(event, context, response)` writes to `response` (a `ResponseStream`), or returns (or is) a
     generator whose items are written one by one as they are produced (`str` as UTF-8, `bytes` as they are),
-    or both: set the content type or HTTP response on `response`, then `yield` chunks.
+    or both: set the content type or HTTP response on `response`, then `yield` chunks. `init` as for `handler`.
     """
     _check(fn)
+    setup = _Setup(init)
 
     class WitWorld:
         __doc__ = f"Exports `handle-stream` for {fn.__qualname__}."
 
         def handle_stream(self, ctx, event: bytes, out) -> None:
-            _to_wit(lambda: _stream(fn, Context._from_wit(ctx), event, ResponseStream(out), raw))
+            context = Context._from_wit(ctx)
+
+            def run():
+                with _invocation(context):
+                    setup.ensure()
+                    return _stream(fn, context, event, ResponseStream(out), raw)
+
+            _to_wit(run)
 
     WitWorld.handler = staticmethod(fn)
     return WitWorld
