@@ -115,3 +115,93 @@ async fn a_slow_server_is_cut_at_the_deadline() {
     assert_eq!(body["status"], 200);
     function.assert_one_process();
 }
+
+/// A server that answers server-sent events, one body frame (one chunk on the wire) per piece, cut mid-event.
+async fn sse_server() -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            let service = hyper::service::service_fn(|_request: Request<hyper::body::Incoming>| async move {
+                let pieces = [
+                    ": comment\n\n",
+                    "event: delta\ndata: Str",
+                    "eam\n\ndata: ing\n\n",
+                    "data: [DONE]\n\n",
+                ];
+                let body = Pieces(pieces.iter().map(|p| Bytes::from_static(p.as_bytes())).collect());
+                Ok::<_, Infallible>(
+                    Response::builder()
+                        .header("content-type", "text/event-stream")
+                        .body(body)
+                        .unwrap(),
+                )
+            });
+            tokio::spawn(
+                hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service),
+            );
+        }
+    });
+    address
+}
+
+/// A body of the given pieces, each its own frame.
+struct Pieces(std::collections::VecDeque<Bytes>);
+
+impl hyper::body::Body for Pieces {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Infallible>>> {
+        std::task::Poll::Ready(
+            self.0
+                .pop_front()
+                .map(|piece| Ok(hyper::body::Frame::data(piece))),
+        )
+    }
+}
+
+#[tokio::test]
+async fn a_response_is_read_as_it_arrives_as_lines_and_server_sent_events() {
+    let address = sse_server().await;
+    let allow = address.to_string();
+    let function = Function::with(
+        Path::new(OUTBOUND.path),
+        &[("LAMBDA_WASM_ALLOW_HTTP", &allow)],
+        Duration::from_secs(60),
+    )
+    .await;
+    let url = format!("http://{address}/events");
+    let events = function
+        .invoke_json(json!({"url": url, "mode": "sse"}))
+        .await
+        .expect_ok();
+    assert_eq!(
+        events,
+        json!({"status": 200, "events": ["Stream", "ing", "[DONE]"]})
+    );
+    let lines = function
+        .invoke_json(json!({"url": url, "mode": "lines"}))
+        .await
+        .expect_ok();
+    assert_eq!(
+        lines["lines"],
+        json!([
+            ": comment",
+            "",
+            "event: delta",
+            "data: Stream",
+            "",
+            "data: ing",
+            "",
+            "data: [DONE]",
+            ""
+        ])
+    );
+}

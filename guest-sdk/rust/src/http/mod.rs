@@ -67,14 +67,23 @@
 //!   filling the guest's memory.
 //! - The response's headers are bounded by the host's HTTP client.
 //! - Time: [`Request::timeout`] bounds the whole exchange; without it the invocation's deadline does.
+//!
+//! # Streaming
+//! [`Request::send_streaming`] returns a [`StreamingResponse`] once the status and headers have arrived; its
+//! body is read as it comes: [`chunks`](StreamingResponse::chunks), [`lines`](StreamingResponse::lines) or
+//! server-sent [`events`](StreamingResponse::events) (an LLM's tokens, relayed to a streaming handler's writer
+//! as each arrives). Each wait for more of the body is bounded by the request's timeout, and the total by
+//! [`Request::max_response_bytes`].
 
 mod request;
 mod response;
+mod streaming;
 #[cfg(target_arch = "wasm32")]
 mod wasi;
 
 pub use request::{Method, Request};
 pub use response::Response;
+pub use streaming::{MAX_LINE, ServerSentEvent, StreamingResponse};
 
 use crate::Error;
 
@@ -165,6 +174,21 @@ fn transport(request: &Request, _target: &request::Target<'_>) -> Result<Respons
 
 #[cfg(target_arch = "wasm32")]
 use wasi::send as transport;
+
+/// Natively nothing is sent (see [`transport`]).
+#[cfg(not(target_arch = "wasm32"))]
+fn transport_streaming(request: &Request, target: &request::Target<'_>) -> Result<StreamingResponse, Error> {
+    transport(request, target).map(|_| unreachable_response())
+}
+
+/// Never made: the native transport always fails.
+#[cfg(not(target_arch = "wasm32"))]
+fn unreachable_response() -> StreamingResponse {
+    StreamingResponse::from_chunks(0, Vec::new(), Vec::new())
+}
+
+#[cfg(target_arch = "wasm32")]
+use wasi::send_streaming as transport_streaming;
 
 #[cfg(test)]
 mod tests {

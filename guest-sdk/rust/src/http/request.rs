@@ -4,7 +4,9 @@ use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;
 
-use super::{DEFAULT_MAX_RESPONSE_BYTES, Response, failed, transport};
+use super::{
+    DEFAULT_MAX_RESPONSE_BYTES, Response, StreamingResponse, failed, transport, transport_streaming,
+};
 use crate::Error;
 
 /// An HTTP method.
@@ -177,6 +179,14 @@ impl Request {
     pub fn send(self) -> Result<Response, Error> {
         let target = Target::parse(&self.url)?;
         transport(&self, &target)
+    }
+
+    /// Sends the request and returns once the status and headers have arrived: the body is read from the
+    /// [`StreamingResponse`] as it arrives (chunks, lines, server-sent events), each wait bounded by the
+    /// [`timeout`](Self::timeout), the total by [`max_response_bytes`](Self::max_response_bytes).
+    pub fn send_streaming(self) -> Result<StreamingResponse, Error> {
+        let target = Target::parse(&self.url)?;
+        transport_streaming(&self, &target)
     }
 }
 

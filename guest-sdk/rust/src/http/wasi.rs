@@ -14,10 +14,10 @@ use wasip2::http::types::{
     OutgoingRequest, RequestOptions, Scheme,
 };
 use wasip2::io::poll::{Pollable, poll};
-use wasip2::io::streams::StreamError;
+use wasip2::io::streams::{InputStream, StreamError};
 
 use super::request::Target;
-use super::{Method, Request, Response, denied, failed, timed_out, wit_name};
+use super::{Method, Request, Response, StreamingResponse, denied, failed, timed_out, wit_name};
 use crate::Error;
 
 /// The most one read of the response body asks for: a guest buffer of this size at most per call.
@@ -26,6 +26,118 @@ const READ_CHUNK: usize = 64 * 1024;
 /// Sends `request` to `target` (its parsed URL) and reads the whole response.
 pub(super) fn send(request: &Request, target: &Target<'_>) -> Result<Response, Error> {
     let deadline = Deadline::new(request.timeout, target.authority);
+    let (response, status, headers) = exchange(request, target, &deadline)?;
+    let announced = announced_length(&request.method, status, &headers);
+    let body = read_body(
+        &response,
+        announced,
+        request.max_response_bytes,
+        &deadline,
+        target,
+    )?;
+    Ok(Response {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// Sends `request` and returns once the status and headers have arrived; the body is read as it comes.
+pub(super) fn send_streaming(request: &Request, target: &Target<'_>) -> Result<StreamingResponse, Error> {
+    let deadline = Deadline::new(request.timeout, target.authority);
+    let (response, status, headers) = exchange(request, target, &deadline)?;
+    let body = response
+        .consume()
+        .map_err(|()| failed("the response body was already taken"))?;
+    let stream = body
+        .stream()
+        .map_err(|()| failed("the response body stream could not be opened"))?;
+    let source = BodyStream {
+        stream: Some(stream),
+        body: Some(body),
+        _response: response,
+        timeout: request.timeout,
+        authority: target.authority.to_owned(),
+        https: target.https,
+        max: request.max_response_bytes,
+        read: 0,
+    };
+    Ok(StreamingResponse::new(status, headers, Box::new(source)))
+}
+
+/// A response body read from the host as it arrives. Its resources are dropped children first.
+struct BodyStream {
+    /// The body's stream (a child of `body`).
+    stream: Option<InputStream>,
+    /// The body (a child of the response).
+    body: Option<IncomingBody>,
+    /// The response, kept alive until its body is done.
+    _response: IncomingResponse,
+    /// Each wait for more of the body is bounded by this.
+    timeout: Option<Duration>,
+    /// For errors.
+    authority: String,
+    /// For errors.
+    https: bool,
+    /// The most bytes read in all.
+    max: usize,
+    /// Bytes read so far.
+    read: usize,
+}
+
+impl super::streaming::ChunkSource for BodyStream {
+    fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, Error> {
+        let Some(stream) = &self.stream else {
+            return Ok(None);
+        };
+        let target = Target {
+            https: self.https,
+            authority: &self.authority,
+            path_with_query: std::borrow::Cow::Borrowed("/"),
+        };
+        let deadline = Deadline::new(self.timeout, &self.authority);
+        loop {
+            match stream.read(u64::try_from(READ_CHUNK).unwrap_or(u64::MAX)) {
+                Ok(chunk) if chunk.is_empty() => {
+                    deadline.wait(&stream.subscribe(), "reading the response body")?
+                }
+                Ok(chunk) => {
+                    self.read = self.read.saturating_add(chunk.len());
+                    if self.read > self.max {
+                        return Err(failed(format!(
+                            "the response body from {} is larger than {} bytes, the limit set by \
+                             Request::max_response_bytes",
+                            self.authority, self.max
+                        )));
+                    }
+                    return Ok(Some(chunk));
+                }
+                Err(StreamError::Closed) => {
+                    self.stream = None;
+                    if let Some(body) = self.body.take() {
+                        drop(IncomingBody::finish(body));
+                    }
+                    return Ok(None);
+                }
+                Err(error) => return Err(stream_failure(error, "reading the response body", &target)),
+            }
+        }
+    }
+}
+
+impl Drop for BodyStream {
+    fn drop(&mut self) {
+        // Children before parents, as wasi:http requires: the stream, then the body, then the response.
+        drop(self.stream.take());
+        drop(self.body.take());
+    }
+}
+
+/// A response whose status and headers have arrived: the resource, the status, the headers.
+type Head = (IncomingResponse, u16, Vec<(String, String)>);
+
+/// Sends `request` and waits for its status and headers.
+fn exchange(request: &Request, target: &Target<'_>, deadline: &Deadline<'_>) -> Result<Head, Error> {
     let outgoing = outgoing_request(request, target)?;
     // The body resource must be taken before `handle` consumes the request; it is written after, as
     // the host only starts reading it then (writing first could fill its buffer and block forever).
@@ -41,9 +153,9 @@ pub(super) fn send(request: &Request, target: &Target<'_>) -> Result<Response, E
     let options = request.timeout.map(request_options);
     let future = outgoing_handler::handle(outgoing, options).map_err(|code| from_code(&code, target))?;
     if let Some(body) = body {
-        write_body(body, &request.body, &deadline, target)?;
+        write_body(body, &request.body, deadline, target)?;
     }
-    let response = wait_for_response(&future, &deadline, target)?;
+    let response = wait_for_response(&future, deadline, target)?;
     drop(future);
     let status = response.status();
     let headers: Vec<(String, String)> = response
@@ -52,19 +164,7 @@ pub(super) fn send(request: &Request, target: &Target<'_>) -> Result<Response, E
         .into_iter()
         .map(|(name, value)| (name, String::from_utf8_lossy(&value).into_owned()))
         .collect();
-    let announced = announced_length(&request.method, status, &headers);
-    let body = read_body(
-        &response,
-        announced,
-        request.max_response_bytes,
-        &deadline,
-        target,
-    )?;
-    Ok(Response {
-        status,
-        headers,
-        body,
-    })
+    Ok((response, status, headers))
 }
 
 /// The body length the response's `content-length` announces, if it will have a body of that length:
