@@ -22,10 +22,11 @@ declare -A exports=(
   [python-bedrock-chat]=handle-stream
   [python-openai-chat]=handle-stream
   [js-hello]=handle
+  [js-fetch-stream]=handle
   [ts-hello]=handle
   [c-hello]=handle
 )
-all=(python-hello python-streaming python-packages python-bedrock-chat python-openai-chat js-hello ts-hello c-hello)
+all=(python-hello python-streaming python-packages python-bedrock-chat python-openai-chat js-hello js-fetch-stream ts-hello c-hello)
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=("${all[@]}")
 for name in "${names[@]}"; do

@@ -205,3 +205,26 @@ async fn a_response_is_read_as_it_arrives_as_lines_and_server_sent_events() {
         ])
     );
 }
+
+#[tokio::test]
+async fn javascript_reads_a_response_as_it_arrives_with_fetch() {
+    let address = sse_server().await;
+    let allow = address.to_string();
+    let (_dir, cwasm) = crate::languages::precompiled("js-fetch-stream").await;
+    let function = Function::with(
+        &cwasm,
+        &[("LAMBDA_WASM_ALLOW_HTTP", &allow)],
+        Duration::from_secs(60),
+    )
+    .await;
+    let body = function
+        .invoke_json(json!({"url": format!("http://{address}/events")}))
+        .await
+        .expect_ok();
+    assert_eq!(body["status"], 200);
+    assert_eq!(body["events"], json!(["Stream", "ing", "[DONE]"]));
+    assert!(
+        body["chunks"].as_u64().is_some_and(|n| n >= 2),
+        "read in pieces: {body}"
+    );
+}
