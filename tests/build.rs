@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Rust guests: (env suffix, artifact file name). All are built by the two cargo invocations below.
-const RUST_GUESTS: [(&str, &str); 14] = [
+const RUST_GUESTS: [(&str, &str); 15] = [
     ("ECHO", "fixture_echo.wasm"),
     ("BEHAVIORS", "fixture_behaviors.wasm"),
     ("OTHER_WORLD", "fixture_other_world.wasm"),
@@ -24,6 +24,7 @@ const RUST_GUESTS: [(&str, &str); 14] = [
     ("STREAMING", "fixture_streaming.wasm"),
     ("OUTBOUND", "fixture_outbound.wasm"),
     ("RUST_FETCH", "rust_fetch.wasm"),
+    ("RUST_BEDROCK", "rust_bedrock.wasm"),
     ("RUST_HELLO", "rust_hello.wasm"),
     ("RUST_STREAMING", "rust_streaming.wasm"),
 ];
@@ -40,6 +41,8 @@ fn main() {
         "examples/rust-streaming/Cargo.toml",
         "examples/rust-fetch/src",
         "examples/rust-fetch/Cargo.toml",
+        "examples/rust-bedrock/src",
+        "examples/rust-bedrock/Cargo.toml",
         "guest-sdk/rust",
         "wit",
     ] {
@@ -54,7 +57,7 @@ fn main() {
         &["--workspace", "--exclude", "fixture-outbound"],
     );
     cargo_build(&fixtures, &target_dir, &["-p", "fixture-outbound"]);
-    for example in ["rust-hello", "rust-streaming", "rust-fetch"] {
+    for example in ["rust-hello", "rust-streaming", "rust-fetch", "rust-bedrock"] {
         cargo_build(
             &root.join("examples").join(example).join("Cargo.toml"),
             &target_dir,

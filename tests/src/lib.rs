@@ -81,6 +81,11 @@ pub const OUTBOUND: Guest = Guest {
     name: "outbound",
     path: env!("GUEST_OUTBOUND"),
 };
+/// `examples/rust-bedrock`.
+pub const RUST_BEDROCK: Guest = Guest {
+    name: "rust-bedrock",
+    path: env!("GUEST_RUST_BEDROCK"),
+};
 /// `examples/rust-fetch`.
 pub const RUST_FETCH: Guest = Guest {
     name: "rust-fetch",

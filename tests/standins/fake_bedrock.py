@@ -112,10 +112,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.reply(403, {"message": why}, [("x-amzn-errortype", "InvalidSignatureException")])
             return
         count("verified")
-        if not self.path.endswith("/converse-stream"):
-            self.reply(404, {"message": "only converse-stream"})
-            return
         tokens = json.loads(os.environ.get("TOKENS", '["Hello", " world"]'))
+        if self.path.endswith("/converse"):
+            self.reply(200, {"output": {"message": {"role": "assistant", "content": [{"text": "".join(tokens)}]}},
+                             "stopReason": "end_turn", "usage": {"inputTokens": 1, "outputTokens": len(tokens)}})
+            return
+        if not self.path.endswith("/converse-stream"):
+            self.reply(404, {"message": "only converse and converse-stream"})
+            return
         self.send_response(200)
         self.send_header("content-type", "application/vnd.amazon.eventstream")
         self.send_header("transfer-encoding", "chunked")

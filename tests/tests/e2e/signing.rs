@@ -182,3 +182,18 @@ async fn the_guest_never_sees_the_credentials_it_is_signed_with() {
     let seen = exposed.invoke_json(names).await.expect_ok();
     assert_eq!(seen["AWS_SECRET_ACCESS_KEY"], keys.secret.as_str());
 }
+
+#[tokio::test]
+async fn a_rust_guest_calls_bedrock_signed_by_the_host() {
+    let keys = Keys::new();
+    let stand_in = bedrock(&keys).await;
+    let vars = env(&keys, &stand_in, true);
+    let env: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let function = Function::with(Path::new(lambda_wasm_tests::RUST_BEDROCK.path), &env, MINUTE).await;
+    let body = function
+        .invoke_json(json!({"prompt": "why sign on the host"}))
+        .await
+        .expect_ok();
+    assert_eq!(body, json!({"reply": TOKENS.concat(), "stop": "end_turn"}));
+    assert_eq!(stand_in.get("/stats").await["verified"], 1);
+}

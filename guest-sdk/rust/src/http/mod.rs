@@ -75,6 +75,7 @@
 //! as each arrives). Each wait for more of the body is bounded by the request's timeout, and the total by
 //! [`Request::max_response_bytes`].
 
+pub mod aws;
 mod request;
 mod response;
 mod streaming;
