@@ -76,10 +76,15 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         None => default_bootstrap()?,
     };
     let task_root = component.parent().map(Path::to_path_buf).unwrap_or_default();
-    let handler = component
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    // A `.wasm` is compiled here, before the bootstrap starts, so its INIT does not spend seconds compiling
+    // (a Python or JavaScript component would not fit Lambda's 10 s init limit); the artifact is cached.
+    let handler = match precompiled_for_serve(&component)? {
+        Some(cwasm) => cwasm.display().to_string(),
+        None => component
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    };
     let mut env = vec![
         ("LAMBDA_TASK_ROOT".to_owned(), task_root.display().to_string()),
         ("_HANDLER".to_owned(), handler),
@@ -88,6 +93,38 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let mut config = emulator_config(&args.emulator, vec![bootstrap.into_os_string()], env);
     config.working_dir = Some(task_root);
     run(config, &format!("serving {}", component.display())).await
+}
+
+/// The precompiled artifact of `component` when it is a `.wasm`, compiled now (with progress) or taken from the
+/// cache (`$TMPDIR/lambda-wasm-serve`, keyed by the component's and the engine's hashes); `None` for a `.cwasm`.
+fn precompiled_for_serve(component: &Path) -> anyhow::Result<Option<PathBuf>> {
+    let bytes = std::fs::read(component).with_context(|| format!("reading {}", component.display()))?;
+    if wasmtime::Engine::detect_precompiled(&bytes).is_some() {
+        return Ok(None);
+    }
+    let target = crate::compile::target_or_host(None)?;
+    let engine = crate::compile::engine_for(target)?;
+    let cache = lambda_wasm_host::cache::Cache::new(std::env::temp_dir().join("lambda-wasm-serve"));
+    let key = lambda_wasm_host::cache::Cache::key(&engine, &bytes);
+    let path = cache.artifact_path(&key);
+    if path.is_file() && cache.checksum_path(&key).is_file() {
+        eprintln!(
+            "lambda-wasm: using the compiled {} from {}",
+            component.display(),
+            path.display()
+        );
+        return Ok(Some(path));
+    }
+    let label = component.display().to_string();
+    let (artifact, took) = crate::compile::precompile(&bytes, &label, target)?;
+    let stored = cache
+        .store(&key, &artifact)
+        .with_context(|| format!("caching the compiled component in {}", path.display()))?;
+    eprintln!(
+        "lambda-wasm: compiled {label} in {took:.1?} (cached at {})",
+        stored.display()
+    );
+    Ok(Some(stored))
 }
 
 /// Runs any bootstrap command behind the emulator.

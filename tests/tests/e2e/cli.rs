@@ -19,7 +19,8 @@ pub(crate) async fn start_cli(args: &[&str]) -> (Child, u16) {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let port = tokio::time::timeout(Duration::from_secs(30), async {
+    // `serve` compiles a `.wasm` before it starts (a Python component: seconds).
+    let port = tokio::time::timeout(Duration::from_secs(120), async {
         while let Some(line) = lines.next_line().await.unwrap() {
             if let Some(url) = line.strip_prefix("lambda-wasm: invoke URL: http://127.0.0.1:") {
                 return url.split('/').next().unwrap().parse::<u16>().unwrap();
@@ -28,7 +29,7 @@ pub(crate) async fn start_cli(args: &[&str]) -> (Child, u16) {
         panic!("lambda-wasm exited without printing its invoke URL");
     })
     .await
-    .expect("no invoke URL within 30 s");
+    .expect("no invoke URL within 120 s");
     // Keep forwarding its output so the pipe never fills.
     tokio::spawn(async move {
         while let Ok(Some(line)) = lines.next_line().await {
@@ -84,4 +85,20 @@ async fn emulate_serves_a_native_lambda_runtime_handler() {
         let body: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
         assert_eq!(body, serde_json::from_str::<serde_json::Value>(&event).unwrap());
     }
+}
+
+#[tokio::test]
+async fn serve_compiles_a_python_wasm_before_init_so_it_just_works() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let wasm = root.join("target/wasm-guests/python-hello.wasm");
+    assert!(
+        wasm.is_file(),
+        "{} is missing: run examples/build-all.sh (make test does)",
+        wasm.display()
+    );
+    let (_serve, port) = start_cli(&["serve", wasm.to_str().unwrap(), "--port", "0"]).await;
+    let (ok, out) = invoke_cli(port, r#"{"name":"Ada"}"#).await;
+    assert!(ok, "{out}");
+    let body: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(body["message"], "Hello, Ada!");
 }
