@@ -35,7 +35,9 @@ hello: setup
 		--manifest-path examples/rust-hello/Cargo.toml
 
 ## Runs the hello handler through the real bootstrap and the emulator, and prints the responses.
-demo: build hello
+## Only what it runs: the CLI and `bootstrap` (not the benchmark harness or its peers), and the hello example.
+demo: setup hello
+	$(CARGO) build --locked -p lambda-wasm-cli -p lambda-wasm-host --bins
 	tests/demo.sh target/debug/lambda-wasm $(HELLO_WASM)
 
 ## Every test: unit tests, the guest SDK's and the example's native tests, and the end-to-end tests, which
