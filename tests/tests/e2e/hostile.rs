@@ -275,3 +275,21 @@ async fn a_huge_streamed_error_is_cut_to_fit_the_trailers() {
     assert_eq!(complete["ErrorCode"], "ValidationError", "{complete}");
     function.assert_one_process();
 }
+
+#[tokio::test]
+async fn an_error_whose_strings_alias_one_buffer_is_refused_before_the_host_copies_it() {
+    let function = Function::with(Path::new(lambda_wasm_tests::TRAPS.path), &[], MINUTE).await;
+    let body = function.invoke("a").await.expect_error("Runtime.OutputTooLarge");
+    assert!(
+        body["errorMessage"]
+            .as_str()
+            .is_some_and(|m| m.contains("8388608")),
+        "{body}"
+    );
+    // The host copied at most 8 MiB of the 3 GB the aliases add up to: the environment stayed small.
+    let peak = function.last_max_memory_mb().expect("a REPORT line");
+    assert!(peak < 128, "the environment's peak was {peak} MB");
+    let fine = function.invoke("fine").await;
+    assert_eq!((fine.function_error.as_deref(), fine.body.len()), (None, 0));
+    function.assert_one_process();
+}
