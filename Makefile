@@ -115,7 +115,7 @@ bench: build
 ## cargo-fuzz (installed into target/tools). New inputs are added to tests/fuzz/corpus/<target>, which `make test`
 ## replays on the stable toolchain; a crash is written to tests/fuzz/cargo-fuzz/artifacts/<target> and fails.
 FUZZ_SECONDS ?= 120
-FUZZ_TARGETS := allow_list next_headers config error_report emulator
+FUZZ_TARGETS := allow_list next_headers config error_report emulator guest
 fuzz:
 	test -x $(TOOLS)/bin/cargo-fuzz || $(CARGO) +nightly install --locked --root $(TOOLS) cargo-fuzz
 	for target in $(FUZZ_TARGETS); do \

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Rust guests: (env suffix, artifact file name). All are built by the two cargo invocations below.
-const RUST_GUESTS: [(&str, &str); 15] = [
+const RUST_GUESTS: [(&str, &str); 16] = [
     ("ECHO", "fixture_echo.wasm"),
     ("BEHAVIORS", "fixture_behaviors.wasm"),
     ("OTHER_WORLD", "fixture_other_world.wasm"),
@@ -23,6 +23,7 @@ const RUST_GUESTS: [(&str, &str); 15] = [
     ("BIG_RESPONSE", "fixture_big_response.wasm"),
     ("STREAMING", "fixture_streaming.wasm"),
     ("OUTBOUND", "fixture_outbound.wasm"),
+    ("OPS", "fixture_ops.wasm"),
     ("RUST_FETCH", "rust_fetch.wasm"),
     ("RUST_BEDROCK", "rust_bedrock.wasm"),
     ("RUST_HELLO", "rust_hello.wasm"),

@@ -81,6 +81,11 @@ pub const OUTBOUND: Guest = Guest {
     name: "outbound",
     path: env!("GUEST_OUTBOUND"),
 };
+/// Runs the operations its event encodes: the guest the fuzzer drives.
+pub const OPS: Guest = Guest {
+    name: "ops",
+    path: env!("GUEST_OPS"),
+};
 /// `examples/rust-bedrock`.
 pub const RUST_BEDROCK: Guest = Guest {
     name: "rust-bedrock",

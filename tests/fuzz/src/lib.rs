@@ -9,7 +9,9 @@
 //! - `error_report`: an error report's bounds, header type and streamed-trailer cap;
 //! - `emulator`: requests to the emulator's invoke endpoint, InvokeWithResponseStream and Function URLs, answered
 //!   by a scripted runtime whose answers (buffered, error, streamed with a prelude and trailers) the input also
-//!   picks.
+//!   picks;
+//! - `guest`: a guest driven by the fuzzer (operations read from its events) under the real `bootstrap`, two
+//!   invocations at a time: every invocation answered, the same process after every input, memory bounded.
 
 #![allow(
     clippy::panic,
@@ -17,19 +19,22 @@
 )]
 
 mod emulator;
+mod guest;
 mod parsers;
 
 pub use emulator::emulator;
+pub use guest::guest;
 pub use parsers::{allow_list, config, error_report, next_headers};
 
 /// A fuzz target: panics when an invariant breaks.
 pub type Target = fn(&[u8]);
 
 /// Every target, by name (the corpus folder's name).
-pub const TARGETS: [(&str, Target); 5] = [
+pub const TARGETS: [(&str, Target); 6] = [
     ("allow_list", allow_list),
     ("next_headers", next_headers),
     ("config", config),
     ("error_report", error_report),
     ("emulator", emulator),
+    ("guest", guest),
 ];
