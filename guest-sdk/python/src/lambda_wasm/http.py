@@ -248,17 +248,20 @@ def fetch(
         future = outgoing_handler.handle(request, options)
     except Err as e:
         raise _error(e.value) from None
+    # A failure while sending the body is reported after the response's own: a request the host denied fails
+    # its body too, and the denial is what the handler must see.
+    body_error = None
     stream = outgoing.write()
     try:
         for i in range(0, len(body or b""), WRITE_SIZE):
             stream.blocking_write_and_flush(body[i : i + WRITE_SIZE])
-    except Err:
-        pass  # The request failed; the future says why.
+    except Err as e:
+        body_error = e
     stream.__exit__(None, None, None)
     try:
         types.OutgoingBody.finish(outgoing, None)
     except Err as e:
-        raise _error(e.value) from None
+        body_error = body_error or e
     while True:
         answered = future.get()
         if answered is not None:
@@ -273,6 +276,9 @@ def fetch(
     inner = answered.value
     if isinstance(inner, Err):
         raise _error(inner.value)
+    if body_error is not None:
+        value = body_error.value
+        raise HttpError("Http.Error", f"sending the request body failed: {type(value).__name__}")
     response = inner.value
     status = response.status()
     header_fields = response.headers()
