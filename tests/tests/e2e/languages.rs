@@ -210,3 +210,16 @@ async fn the_build_never_bundles_the_machines_own_packages() {
         "{said}"
     );
 }
+
+#[tokio::test]
+async fn the_packages_app_without_its_requirements_fails_to_build_naming_the_package() {
+    // examples/python-packages' own app.py, without requirements.txt beside it.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let app = std::fs::read_to_string(root.join("examples/python-packages/app.py")).unwrap();
+    let (built, said) = python_build(&app, "").await;
+    assert!(!built, "built without its packages: {said}");
+    assert!(
+        said.contains("`jinja2` is not importable in the component"),
+        "{said}"
+    );
+}
