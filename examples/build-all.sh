@@ -21,12 +21,13 @@ declare -A exports=(
   [python-packages]=handle
   [python-bedrock-chat]=handle-stream
   [python-openai-chat]=handle-stream
+  [python-powertools-api]=handle
   [js-hello]=handle
   [js-fetch-stream]=handle
   [ts-hello]=handle
   [c-hello]=handle
 )
-all=(python-hello python-streaming python-packages python-bedrock-chat python-openai-chat js-hello js-fetch-stream ts-hello c-hello)
+all=(python-hello python-streaming python-packages python-bedrock-chat python-openai-chat python-powertools-api js-hello js-fetch-stream ts-hello c-hello)
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=("${all[@]}")
 for name in "${names[@]}"; do

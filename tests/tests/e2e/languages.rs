@@ -223,3 +223,59 @@ async fn the_packages_app_without_its_requirements_fails_to_build_naming_the_pac
         "{said}"
     );
 }
+
+/// The whole body of a Function URL request, and its status.
+async fn url_request(function: &Function, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
+    let response = function
+        .request(method, &format!("/lambda-url/function{path}"), body.to_owned())
+        .await;
+    let status = response.status().as_u16();
+    let mut body = response.into_body();
+    let mut bytes = Vec::new();
+    while let Some(data) = next_data(&mut body).await {
+        bytes.extend_from_slice(&data);
+    }
+    (status, serde_json::from_slice(&bytes).unwrap_or_default())
+}
+
+#[tokio::test]
+async fn powertools_routes_a_function_url_and_its_logs_and_metrics_pass_as_written() {
+    let (_dir, cwasm) = precompiled("python-powertools-api").await;
+    let env = [
+        ("POWERTOOLS_SERVICE_NAME", "orders"),
+        ("POWERTOOLS_METRICS_NAMESPACE", "shop"),
+        ("AWS_LAMBDA_LOG_LEVEL", "ERROR"),
+    ];
+    let function = Function::with(&cwasm, &env, MINUTE).await;
+    let (status, body) = url_request(&function, "GET", "/orders/42", "").await;
+    assert_eq!((status, body), (200, json!({"id": "42", "status": "shipped"})));
+    let (status, body) = url_request(&function, "POST", "/orders", r#"{"item":"tea"}"#).await;
+    assert_eq!((status, body), (201, json!({"id": "o-1", "item": "tea"})));
+    let (status, _) = url_request(&function, "GET", "/nope", "").await;
+    assert_eq!(status, 404);
+    url_request(&function, "GET", "/fail", "").await;
+    let records: Vec<serde_json::Value> = function
+        .logs()
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .collect();
+    // Logger's INFO records are below AWS_LAMBDA_LOG_LEVEL=ERROR; its ERROR record and the EMF document pass.
+    let messages: Vec<&str> = records.iter().filter_map(|r| r["message"].as_str()).collect();
+    assert!(!messages.contains(&"order read"), "{records:#?}");
+    let error = records
+        .iter()
+        .find(|r| r["message"] == "failing on purpose")
+        .expect("the ERROR record");
+    assert_eq!(error["level"], "ERROR");
+    assert_eq!(
+        error["service"], "orders",
+        "made with the function's environment, not the build's"
+    );
+    assert_eq!(error["requestId"].as_str().map(str::len), Some(36));
+    let emf = records
+        .iter()
+        .find(|r| r.get("_aws").is_some())
+        .expect("the EMF document");
+    assert_eq!(emf["_aws"]["CloudWatchMetrics"][0]["Namespace"], "shop");
+    assert_eq!(emf["OrdersCreated"], json!([1.0]));
+}
