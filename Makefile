@@ -51,6 +51,7 @@ test: build
 	$(GUEST_NATIVE) $(CARGO) test --locked --manifest-path examples/rust-streaming/Cargo.toml
 	$(GUEST_NATIVE) $(CARGO) test --locked --manifest-path examples/rust-fetch/Cargo.toml
 	$(GUEST_NATIVE) $(CARGO) test --locked --manifest-path examples/rust-bedrock/Cargo.toml
+	$(GUEST_NATIVE) $(CARGO) test --locked --manifest-path examples/rust-sqs-batch/Cargo.toml
 	cd guest-sdk/python && PYTHONPATH=src python3 -m unittest discover -s tests
 
 ## Formatting and lints, warnings as errors.

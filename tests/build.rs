@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Rust guests: (env suffix, artifact file name). All are built by the two cargo invocations below.
-const RUST_GUESTS: [(&str, &str); 16] = [
+const RUST_GUESTS: [(&str, &str); 17] = [
     ("ECHO", "fixture_echo.wasm"),
     ("BEHAVIORS", "fixture_behaviors.wasm"),
     ("OTHER_WORLD", "fixture_other_world.wasm"),
@@ -26,6 +26,7 @@ const RUST_GUESTS: [(&str, &str); 16] = [
     ("OPS", "fixture_ops.wasm"),
     ("RUST_FETCH", "rust_fetch.wasm"),
     ("RUST_BEDROCK", "rust_bedrock.wasm"),
+    ("RUST_SQS_BATCH", "rust_sqs_batch.wasm"),
     ("RUST_HELLO", "rust_hello.wasm"),
     ("RUST_STREAMING", "rust_streaming.wasm"),
 ];
@@ -44,6 +45,8 @@ fn main() {
         "examples/rust-fetch/Cargo.toml",
         "examples/rust-bedrock/src",
         "examples/rust-bedrock/Cargo.toml",
+        "examples/rust-sqs-batch/src",
+        "examples/rust-sqs-batch/Cargo.toml",
         "guest-sdk/rust",
         "wit",
     ] {
@@ -58,7 +61,13 @@ fn main() {
         &["--workspace", "--exclude", "fixture-outbound"],
     );
     cargo_build(&fixtures, &target_dir, &["-p", "fixture-outbound"]);
-    for example in ["rust-hello", "rust-streaming", "rust-fetch", "rust-bedrock"] {
+    for example in [
+        "rust-hello",
+        "rust-streaming",
+        "rust-fetch",
+        "rust-bedrock",
+        "rust-sqs-batch",
+    ] {
         cargo_build(
             &root.join("examples").join(example).join("Cargo.toml"),
             &target_dir,

@@ -86,6 +86,11 @@ pub const OPS: Guest = Guest {
     name: "ops",
     path: env!("GUEST_OPS"),
 };
+/// `examples/rust-sqs-batch`.
+pub const RUST_SQS_BATCH: Guest = Guest {
+    name: "rust-sqs-batch",
+    path: env!("GUEST_RUST_SQS_BATCH"),
+};
 /// `examples/rust-bedrock`.
 pub const RUST_BEDROCK: Guest = Guest {
     name: "rust-bedrock",

@@ -135,3 +135,20 @@ async fn a_thousand_sequential_invocations_lose_nothing() {
     }
     assert_eq!(function.inits(), 1);
 }
+
+#[tokio::test]
+async fn an_sqs_batch_on_aws_lambda_events_reports_its_partial_failures() {
+    let function = crate::harness::Function::with(
+        std::path::Path::new(lambda_wasm_tests::RUST_SQS_BATCH.path),
+        &[],
+        std::time::Duration::from_secs(60),
+    )
+    .await;
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let event = std::fs::read(root.join("examples/rust-sqs-batch/event.json")).unwrap();
+    let body = function.invoke(event).await.expect_ok();
+    assert_eq!(
+        body,
+        serde_json::json!({"batchItemFailures": [{"itemIdentifier": "m-2"}]})
+    );
+}
