@@ -18,6 +18,7 @@
 //! - `bindings`: the only `bindgen!`;
 //! - `function`: what INIT leaves, shared by the workers; `worker`: one invocation loop; `invoke`: one call;
 //! - `state`: the store's data, the sandbox policy and the `runtime` imports; `limits`: the memory budget;
+//!   `instance_tmp`: invocation isolation's `/tmp` folders, made ahead and removed after;
 //! - `stream`: the streaming handler's writer; `outbound`: `wasi:http`'s allow-list;
 //! - `error`: what Lambda sees; `logging`: the function's log.
 
@@ -29,6 +30,7 @@ pub mod engine;
 pub mod error;
 pub mod function;
 pub mod imports;
+pub mod instance_tmp;
 pub mod invoke;
 pub mod limits;
 pub mod loader;

@@ -1,8 +1,6 @@
 //! What a store holds: the guest's WASI context under the sandbox policy, and the state of the invocation in
 //! progress that the `runtime` imports read and write.
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use wasmtime::component::ResourceTable;
@@ -15,6 +13,7 @@ use crate::bindings::buffered::lambda::handler::{runtime, types};
 use crate::bindings::streaming::lambda::handler::response_stream;
 use crate::config::{Config, Isolation};
 use crate::error::truncate;
+use crate::instance_tmp::InstanceTmp;
 use std::sync::Arc;
 
 use crate::limits::{MemoryBudget, MemoryCap};
@@ -57,30 +56,7 @@ pub struct HostState {
     pub panic_message: Option<String>,
     /// The instance's own `/tmp` (invocation isolation), removed when the store is dropped.
     #[expect(dead_code, reason = "held for its Drop: the folder goes with the store")]
-    own_tmp: Option<OwnTmp>,
-}
-
-/// A folder removed when dropped.
-struct OwnTmp(PathBuf);
-
-impl Drop for OwnTmp {
-    fn drop(&mut self) {
-        // Dropped with the store, after the answer is posted; a failure leaves a folder INIT removes next time.
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Where instances keep their own `/tmp` in invocation isolation (a folder of the guest's `/tmp` root, which no
-/// instance sees then).
-pub fn instances_dir(guest_tmp: &Path) -> PathBuf {
-    guest_tmp.join(".instances")
-}
-
-/// A new folder for one instance's `/tmp`.
-fn instance_tmp(guest_tmp: &Path) -> OwnTmp {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    OwnTmp(instances_dir(guest_tmp).join(format!("{}-{n}", std::process::id())))
+    own_tmp: Option<InstanceTmp>,
 }
 
 impl HostState {
@@ -99,11 +75,15 @@ impl HostState {
         // an environment. Invocation isolation: a folder of the instance's own, removed with it, so nothing a
         // guest writes reaches the next event.
         let own_tmp = match config.isolation {
-            Isolation::Environment => None,
-            Isolation::Invocation => Some(instance_tmp(&config.guest_tmp)),
+            Isolation::Environment => {
+                std::fs::create_dir_all(&config.guest_tmp)?;
+                None
+            }
+            Isolation::Invocation => Some(InstanceTmp::take(&config.guest_tmp)?),
         };
-        let tmp = own_tmp.as_ref().map_or(&config.guest_tmp, |own| &own.0);
-        std::fs::create_dir_all(tmp)?;
+        let tmp = own_tmp
+            .as_ref()
+            .map_or(config.guest_tmp.as_path(), InstanceTmp::path);
         wasi.preopened_dir(tmp, "/tmp", FsPerms::ReadWrite)?;
         if let Some(task_root) = config.task_root.to_str()
             && config.task_root.is_dir()

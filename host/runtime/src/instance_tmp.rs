@@ -1,0 +1,138 @@
+//! Invocation isolation's `/tmp`: a folder of each instance's own, so nothing a guest writes reaches the next
+//! event. Folders are made ahead of time and removed afterwards by a thread of their own (the janitor), so
+//! neither the `mkdir` nor the removal lies between two events: an instance takes a folder made in advance.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::Sender;
+use std::sync::{Mutex, OnceLock, PoisonError};
+
+/// How many folders are kept made in advance.
+const SPARES: usize = 2;
+
+/// Where instances keep their folders (a folder of the guest's `/tmp` root, which no instance sees in
+/// invocation isolation).
+pub fn instances_dir(guest_tmp: &Path) -> PathBuf {
+    guest_tmp.join(".instances")
+}
+
+/// One instance's folder; removed (by the janitor) when dropped with its store.
+#[derive(Debug)]
+pub struct InstanceTmp(PathBuf);
+
+impl InstanceTmp {
+    /// A folder for a new instance: one made in advance when there is one, else made now.
+    pub fn take(guest_tmp: &Path) -> std::io::Result<Self> {
+        let spare = spares().lock().unwrap_or_else(PoisonError::into_inner).pop();
+        let path = match spare {
+            Some(path) => path,
+            None => {
+                let path = fresh(guest_tmp);
+                std::fs::create_dir_all(&path)?;
+                path
+            }
+        };
+        send(Job::Make(guest_tmp.to_path_buf()));
+        Ok(Self(path))
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for InstanceTmp {
+    fn drop(&mut self) {
+        send(Job::Remove(std::mem::take(&mut self.0)));
+    }
+}
+
+/// What the janitor does.
+enum Job {
+    /// Make one more folder in advance under this guest `/tmp` root, unless enough are ready.
+    Make(PathBuf),
+    /// Remove a spent folder.
+    Remove(PathBuf),
+}
+
+/// A name no other folder of this process has.
+fn fresh(guest_tmp: &Path) -> PathBuf {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    instances_dir(guest_tmp).join(format!("{}-{n}", std::process::id()))
+}
+
+fn spares() -> &'static Mutex<Vec<PathBuf>> {
+    static SPARE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+    &SPARE
+}
+
+/// Hands `job` to the janitor; does it here if the janitor cannot be started.
+fn send(job: Job) {
+    static JANITOR: OnceLock<Option<Sender<Job>>> = OnceLock::new();
+    let janitor = JANITOR.get_or_init(|| {
+        let (sender, receiver) = std::sync::mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("tmp-janitor".into())
+            .spawn(move || receiver.into_iter().for_each(run))
+            .ok()
+            .map(|_| sender)
+    });
+    match janitor {
+        Some(sender) => {
+            if let Err(unsent) = sender.send(job) {
+                run(unsent.0);
+            }
+        }
+        None => run(job),
+    }
+}
+
+fn run(job: Job) {
+    match job {
+        Job::Remove(path) => {
+            // A failure leaves a folder the next INIT removes.
+            let _ = std::fs::remove_dir_all(path);
+        }
+        Job::Make(guest_tmp) => {
+            if spares().lock().unwrap_or_else(PoisonError::into_inner).len() >= SPARES {
+                return;
+            }
+            let path = fresh(&guest_tmp);
+            if std::fs::create_dir_all(&path).is_ok() {
+                spares().lock().unwrap_or_else(PoisonError::into_inner).push(path);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_instance_gets_an_empty_folder_of_its_own_and_it_goes_away() {
+        let root = std::env::temp_dir().join(format!("lambda-wasm-instance-tmp-{}", std::process::id()));
+        let first = InstanceTmp::take(&root).unwrap_or_else(|e| panic!("{e}"));
+        let second = InstanceTmp::take(&root).unwrap_or_else(|e| panic!("{e}"));
+        assert_ne!(first.path(), second.path());
+        assert!(first.path().is_dir() && second.path().is_dir());
+        std::fs::write(first.path().join("state"), "kept").unwrap_or_default();
+        let gone = first.path().to_path_buf();
+        drop(first);
+        // The janitor removes it: wait (bounded) for it.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while gone.exists() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert!(!gone.exists(), "the spent folder was not removed");
+        let third = InstanceTmp::take(&root).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            !third.path().join("state").exists(),
+            "a new instance starts empty"
+        );
+        drop((second, third));
+        let _ = std::fs::remove_dir_all(root);
+    }
+}
