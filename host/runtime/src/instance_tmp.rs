@@ -112,13 +112,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn each_instance_gets_an_empty_folder_of_its_own_and_it_goes_away() {
+    fn each_instance_gets_an_empty_folder_of_its_own_and_it_goes_away() -> std::io::Result<()> {
         let root = std::env::temp_dir().join(format!("lambda-wasm-instance-tmp-{}", std::process::id()));
-        let first = InstanceTmp::take(&root).unwrap_or_else(|e| panic!("{e}"));
-        let second = InstanceTmp::take(&root).unwrap_or_else(|e| panic!("{e}"));
+        let first = InstanceTmp::take(&root)?;
+        let second = InstanceTmp::take(&root)?;
         assert_ne!(first.path(), second.path());
         assert!(first.path().is_dir() && second.path().is_dir());
-        std::fs::write(first.path().join("state"), "kept").unwrap_or_default();
+        std::fs::write(first.path().join("state"), "kept")?;
         let gone = first.path().to_path_buf();
         drop(first);
         // The janitor removes it: wait (bounded) for it.
