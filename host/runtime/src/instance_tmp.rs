@@ -127,12 +127,13 @@ mod tests {
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
         assert!(!gone.exists(), "the spent folder was not removed");
-        let third = InstanceTmp::take(&root).unwrap_or_else(|e| panic!("{e}"));
+        let third = InstanceTmp::take(&root)?;
         assert!(
             !third.path().join("state").exists(),
             "a new instance starts empty"
         );
         drop((second, third));
         let _ = std::fs::remove_dir_all(root);
+        Ok(())
     }
 }
