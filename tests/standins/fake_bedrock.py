@@ -6,7 +6,9 @@ while the rest was still held, without timing.
 
 Configuration (environment): EXPECT_ACCESS_KEY, EXPECT_SECRET_KEY, EXPECT_SESSION_TOKEN, EXPECT_SERVICE,
 EXPECT_REGION, TOKENS (a JSON list). Prints `ready <port>` once listening. GET /stats answers
-{"verified": n, "refused": n, "unsigned": n}; GET /plain counts a request that carries no signature.
+{"verified": n, "refused": n, "unsigned": n, "credentials": n}; GET /plain counts a request that carries no
+signature. GET /credentials stands in for the container-credentials endpoint: with `Authorization:
+$EXPECT_AUTH_TOKEN` it answers the expected credentials as that endpoint does.
 """
 
 import http.server
@@ -21,7 +23,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-STATS = {"verified": 0, "refused": 0, "unsigned": 0}
+STATS = {"verified": 0, "refused": 0, "unsigned": 0, "credentials": 0}
 GATE = threading.Event()
 LOCK = threading.Lock()
 
@@ -97,6 +99,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif self.path == "/release":
             GATE.set()
             self.reply(200, {"released": True})
+        elif self.path == "/credentials":
+            if self.headers.get("authorization") != os.environ.get("EXPECT_AUTH_TOKEN"):
+                self.reply(401, {"message": "wrong authorization token"})
+                return
+            count("credentials")
+            self.reply(200, {"AccessKeyId": os.environ["EXPECT_ACCESS_KEY"],
+                             "SecretAccessKey": os.environ["EXPECT_SECRET_KEY"],
+                             "Token": os.environ.get("EXPECT_SESSION_TOKEN", ""),
+                             "Expiration": "2099-01-01T00:00:00Z"})
         elif self.path == "/plain":
             if "authorization" not in self.headers:
                 count("unsigned")

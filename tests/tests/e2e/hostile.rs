@@ -128,7 +128,7 @@ async fn platform_secrets_stay_out_and_the_functions_own_variables_pass() {
     let env = [
         (
             "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-            "http://169.254.170.2/v2/credentials/x",
+            "http://127.0.0.1:9/v2/credentials/x",
         ),
         ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "secret-token"),
         ("AWS_SOMETHING_NEW", "platform"),

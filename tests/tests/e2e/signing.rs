@@ -48,6 +48,7 @@ async fn bedrock(expect: &Keys) -> StandIn {
             ("EXPECT_SERVICE", "bedrock"),
             ("EXPECT_REGION", "us-east-1"),
             ("TOKENS", tokens.as_str()),
+            ("EXPECT_AUTH_TOKEN", "container-token"),
         ],
     )
     .await
@@ -104,7 +105,7 @@ async fn the_first_token_arrives_while_bedrock_still_holds_the_rest() {
     assert_eq!(String::from_utf8_lossy(&rest), TOKENS[1..].concat());
     assert_eq!(
         stand_in.get("/stats").await,
-        json!({"verified": 1, "refused": 0, "unsigned": 0})
+        json!({"verified": 1, "refused": 0, "unsigned": 0, "credentials": 0})
     );
     function.assert_one_process();
 }
@@ -140,7 +141,7 @@ async fn a_marked_request_to_an_origin_the_host_does_not_sign_for_never_leaves()
         .expect_error("Http.Denied");
     assert_eq!(
         stand_in.get("/stats").await,
-        json!({"verified": 0, "refused": 0, "unsigned": 0})
+        json!({"verified": 0, "refused": 0, "unsigned": 0, "credentials": 0})
     );
     assert!(
         function
@@ -196,4 +197,38 @@ async fn a_rust_guest_calls_bedrock_signed_by_the_host() {
         .expect_ok();
     assert_eq!(body, json!({"reply": TOKENS.concat(), "stop": "end_turn"}));
     assert_eq!(stand_in.get("/stats").await["verified"], 1);
+}
+
+#[tokio::test]
+async fn credentials_from_the_container_endpoint_are_fetched_once_and_sign() {
+    let keys = Keys::new();
+    let stand_in = bedrock(&keys).await;
+    // No keys in the environment: the container-credentials endpoint (a second stand-in, on loopback: the one
+    // Bedrock answers on could not be called, being the credentials endpoint) has them.
+    let credentials = bedrock(&keys).await;
+    let mut vars: Vec<(String, String)> = env(&keys, &stand_in, true)
+        .into_iter()
+        .filter(|(name, _)| {
+            !name.starts_with("AWS_ACCESS_KEY")
+                && !name.starts_with("AWS_SECRET")
+                && name != "AWS_SESSION_TOKEN"
+        })
+        .collect();
+    vars.push((
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI".into(),
+        format!("{}/credentials", credentials.origin()),
+    ));
+    vars.push((
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN".into(),
+        "container-token".into(),
+    ));
+    let env: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let function = Function::with(Path::new(lambda_wasm_tests::RUST_BEDROCK.path), &env, MINUTE).await;
+    for _ in 0..2 {
+        let body = function.invoke_json(json!({"prompt": "hello"})).await.expect_ok();
+        assert_eq!(body["reply"], TOKENS.concat());
+    }
+    assert_eq!(stand_in.get("/stats").await["verified"], 2, "both signed");
+    let fetched = credentials.get("/stats").await["credentials"].clone();
+    assert_eq!(fetched, 1, "fetched on the first signed request, then reused");
 }
