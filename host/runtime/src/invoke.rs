@@ -8,6 +8,7 @@ use wasmtime::component::Resource;
 use wasmtime::{Store, Trap, WasmBacktrace};
 
 use crate::bindings::{Context, Handler, StreamingHandler};
+use crate::config::RuntimeApiAddress;
 use crate::error::{ErrorReport, InvocationError};
 use crate::logging::{Level, Logger};
 use crate::runtime_api::Invocation;
@@ -56,12 +57,13 @@ enum Called {
 }
 
 impl Instance {
-    /// Calls the handler with `invocation`, stopping it `margin` before the deadline. Returns what to answer,
+    /// Calls the handler with `invocation`, stopping it `margin` before the deadline (a streaming handler's
+    /// response goes to `runtime_api`). Returns what to answer,
     /// and whether the instance may be used again (not after a trap: its store cannot be entered again).
     pub async fn call(
         &mut self,
         invocation: &Invocation,
-        stream: StreamTarget,
+        runtime_api: &RuntimeApiAddress,
         margin: Duration,
         logger: &Logger,
     ) -> (Outcome, bool) {
@@ -87,7 +89,12 @@ impl Instance {
                 bounded(stop_at, call).await
             }
             Exports::Streaming(handler) => {
-                store.data_mut().stream = Some(ResponseStream::new(stream));
+                // Only a streaming handler answers on a connection of its own.
+                let target = StreamTarget {
+                    address: runtime_api.clone(),
+                    to: invocation.answer_to(),
+                };
+                store.data_mut().stream = Some(ResponseStream::new(target));
                 match store.data_mut().push_writer() {
                     Ok(writer) => {
                         let borrow = Resource::<Writer>::new_borrow(writer.rep());

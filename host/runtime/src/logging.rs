@@ -82,14 +82,8 @@ struct Label {
 }
 
 impl Logger {
-    /// A logger configured from `AWS_LAMBDA_LOG_FORMAT` and `AWS_LAMBDA_LOG_LEVEL`. Unknown values fall back to
-    /// text and to every level: a log setting must never stop a function from starting.
-    pub fn from_env() -> Self {
-        let vars: Vec<(String, String)> = std::env::vars().collect();
-        Self::from_vars(&vars)
-    }
-
-    /// Like [`Logger::from_env`], from a list of variables.
+    /// A logger configured from `AWS_LAMBDA_LOG_FORMAT` and `AWS_LAMBDA_LOG_LEVEL` in `vars`. Unknown values fall
+    /// back to text and to every level: a log setting must never stop a function from starting.
     pub fn from_vars(vars: &[(String, String)]) -> Self {
         let get = |name: &str| {
             vars.iter()
@@ -130,16 +124,20 @@ impl Logger {
             });
     }
 
+    /// The invocation this worker's records belong to now.
+    fn label(&self) -> Option<Label> {
+        self.invocation
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
     /// Writes one record, split into several when it is longer than [`MAX_RECORD`].
     pub fn log(&self, level: Level, message: &str) {
         if level < self.settings.min_level {
             return;
         }
-        let label = self
-            .invocation
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
+        let label = self.label();
         let timestamp = humantime::format_rfc3339_millis(SystemTime::now()).to_string();
         let mut out = std::io::stdout().lock();
         // In text, one line is one record: a line break inside a message starts a record of its own (with the
@@ -196,11 +194,7 @@ impl Logger {
         if !metrics && level.unwrap_or(default) < self.settings.min_level {
             return;
         }
-        let label = self
-            .invocation
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone();
+        let label = self.label();
         match &label {
             Some(label) => {
                 record.insert("requestId".to_owned(), label.request_id.as_str().into());

@@ -11,7 +11,7 @@ use crate::error::{ErrorReport, InvocationError};
 use crate::function::Function;
 use crate::invoke::{Instance, Outcome};
 use crate::logging::{Level, Logger};
-use crate::runtime_api::streamed::{StreamFailure, StreamTarget};
+use crate::runtime_api::streamed::StreamFailure;
 use crate::runtime_api::{AnswerTo, Invocation, Next, Posted, RuntimeApi};
 
 /// One invocation loop.
@@ -102,12 +102,13 @@ impl Worker {
         };
         let outcome = match instance {
             Ok(mut instance) => {
-                let target = StreamTarget {
-                    address: self.api.address().clone(),
-                    to: to.clone(),
-                };
                 let (outcome, reusable) = instance
-                    .call(invocation, target, config.timeout_margin, &self.logger)
+                    .call(
+                        invocation,
+                        self.api.address(),
+                        config.timeout_margin,
+                        &self.logger,
+                    )
                     .await;
                 // A trapped store cannot be entered again, and invocation isolation never reuses one: either way
                 // it is torn down while the next `/next` waits, and the next invocation gets a new instance.

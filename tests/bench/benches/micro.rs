@@ -33,7 +33,6 @@ use lambda_wasm_host::limits::MemoryBudget;
 use lambda_wasm_host::loader::{self, Pre};
 use lambda_wasm_host::logging::{Level, Logger};
 use lambda_wasm_host::runtime_api::Invocation;
-use lambda_wasm_host::runtime_api::streamed::StreamTarget;
 use lambda_wasm_host::runtime_api::{Next, RuntimeApi};
 use lambda_wasm_host::state::HostState;
 use tokio::runtime::Runtime;
@@ -186,10 +185,7 @@ fn call(c: &mut Criterion) {
     let rt = runtime();
     let logger = quiet();
     let config = config("rust-echo.cwasm", "environment");
-    let target = StreamTarget {
-        address: config.runtime_api.clone(),
-        to: invocation(Bytes::new()).answer_to(),
-    };
+    let runtime_api = config.runtime_api.clone();
     let (_function, mut instance) = rt.block_on(Function::init(config, &logger)).unwrap();
     let mut group = c.benchmark_group("call");
     for (label, size) in [("1KiB", 1024), ("1MiB", 1024 * 1024)] {
@@ -197,7 +193,7 @@ fn call(c: &mut Criterion) {
         group.throughput(Throughput::Bytes(size as u64));
         group.bench_function(BenchmarkId::new("rust-echo", label), |b| {
             b.iter(|| {
-                let called = instance.call(&invocation, target.clone(), Duration::from_millis(50), &logger);
+                let called = instance.call(&invocation, &runtime_api, Duration::from_millis(50), &logger);
                 match rt.block_on(called) {
                     (Outcome::Response(body), true) => assert_eq!(body.len(), size),
                     (Outcome::Error(report), _) => panic!("the echo failed: {report:?}"),

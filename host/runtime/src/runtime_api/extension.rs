@@ -6,7 +6,7 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::{Method, Request, StatusCode};
 
-use super::{CONNECT_TIMEOUT, POST_TIMEOUT, headers};
+use super::{POST_TIMEOUT, headers};
 use crate::config::RuntimeApiAddress;
 
 /// The Extensions API's version prefix.
@@ -18,9 +18,8 @@ pub const NAME: &str = "lambda-wasm-graceful-shutdown";
 /// SIGTERM either way), then keeps its `event/next` poll open in a task of its own, as Lambda expects of a
 /// registered extension. Returns once registered; a failure here is logged by the caller and INIT goes on.
 pub async fn register_no_op(address: &RuntimeApiAddress) -> anyhow::Result<()> {
-    let mut sender = tokio::time::timeout(CONNECT_TIMEOUT * 2, super::connect::<Full<Bytes>>(address))
-        .await
-        .map_err(|_| anyhow::anyhow!("connecting to the Extensions API timed out"))??;
+    // `connect` is bounded by CONNECT_TIMEOUT itself.
+    let mut sender = super::connect::<Full<Bytes>>(address).await?;
     let request = Request::builder()
         .method(Method::POST)
         .uri(format!("{}{EXTENSION}/register", address.prefix))

@@ -11,7 +11,7 @@ use hyper::{Request, StatusCode};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::{AnswerTo, POST_TIMEOUT, Posted, RETRIES, RETRY_BACKOFF, RUNTIME, headers};
+use super::{AnswerTo, Posted, RETRIES, RETRY_BACKOFF, RUNTIME, headers};
 use crate::config::RuntimeApiAddress;
 
 /// Why a streamed POST did not end in an answer from Lambda.
@@ -98,12 +98,7 @@ async fn post(
         .with_context(|| format!("POST {path}"))
         .map_err(StreamFailure::Broken)?;
     let status = response.status();
-    let read =
-        http_body_util::BodyExt::collect(http_body_util::Limited::new(response.into_body(), 64 * 1024));
-    let text = match tokio::time::timeout(POST_TIMEOUT, read).await {
-        Ok(Ok(body)) => String::from_utf8_lossy(&body.to_bytes()).into_owned(),
-        _ => String::new(),
-    };
+    let text = super::read_text(response).await;
     match status {
         status if status.is_success() => Ok(Posted::Accepted),
         StatusCode::PAYLOAD_TOO_LARGE => Ok(Posted::TooLarge),
