@@ -90,6 +90,17 @@ fn main() {
         fail(&format!("making the traps fixture a component failed: {e:#}"));
     }
     println!("cargo:rustc-env=GUEST_TRAPS={}", traps.display());
+    let start_loop = release.join("fixture_start_loop.wasm");
+    if let Err(e) = wat_component(
+        &root.join("tests/fixtures/traps/start-loop.wat"),
+        &root.join("wit"),
+        &start_loop,
+    ) {
+        fail(&format!(
+            "making the start-loop fixture a component failed: {e:#}"
+        ));
+    }
+    println!("cargo:rustc-env=GUEST_START_LOOP={}", start_loop.display());
 }
 
 fn cargo_build(manifest: &Path, target_dir: &Path, packages: &[&str]) {

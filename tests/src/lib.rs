@@ -81,6 +81,11 @@ pub const OUTBOUND: Guest = Guest {
     name: "outbound",
     path: env!("GUEST_OUTBOUND"),
 };
+/// Hand-written WAT whose start function never returns.
+pub const START_LOOP: Guest = Guest {
+    name: "start-loop",
+    path: env!("GUEST_START_LOOP"),
+};
 /// Runs the operations its event encodes: the guest the fuzzer drives.
 pub const OPS: Guest = Guest {
     name: "ops",

@@ -444,3 +444,25 @@ async fn sigterm_finishes_the_invocation_in_flight_then_exits_zero() {
     assert!(answered[0].path.ends_with("/in-flight/response"));
     assert_eq!(polls(&seen), 1, "no polling after SIGTERM");
 }
+
+#[tokio::test]
+async fn an_instance_whose_start_never_returns_is_stopped_at_its_deadline() {
+    let api = ScriptedApi::start(vec![], Script::default()).await;
+    let mut bootstrap = api.bootstrap(lambda_wasm_tests::START_LOOP.path, &[]);
+    // Making the first instance at INIT is bounded (10 s): INIT fails with why, instead of hanging forever.
+    let seen = api
+        .wait_for("the init error", |s| {
+            s.iter().any(|s| s.path.ends_with("/init/error"))
+        })
+        .await;
+    let posted = seen.iter().find(|s| s.path.ends_with("/init/error")).unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&posted.body).unwrap();
+    assert_eq!(report["errorType"], "Runtime.InitError");
+    let message = report["errorMessage"].as_str().unwrap_or_default();
+    assert!(message.contains("did not finish within 10.0s"), "{message}");
+    let status = tokio::time::timeout(LIMIT, bootstrap.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!status.success(), "{status}");
+}
