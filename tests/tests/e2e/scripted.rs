@@ -17,6 +17,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use lambda_wasm_tests::{BEHAVIORS, ECHO, STREAMING};
 use serde_json::json;
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::Notify;
 
@@ -145,13 +146,18 @@ impl ScriptedApi {
 
     /// Starts the real bootstrap against this API, serving `component`.
     fn bootstrap(&self, component: &str, env: &[(&str, &str)]) -> Child {
+        self.bootstrap_with(component, env, Stdio::null())
+    }
+
+    /// Like `bootstrap`, with its stdout (the function's log) going to `stdout`.
+    fn bootstrap_with(&self, component: &str, env: &[(&str, &str)], stdout: Stdio) -> Child {
         let component = Path::new(component);
         Command::new(workspace_binary("bootstrap"))
             .env("AWS_LAMBDA_RUNTIME_API", &self.address)
             .env("LAMBDA_TASK_ROOT", component.parent().unwrap())
             .env("_HANDLER", component.file_name().unwrap())
             .envs(env.iter().copied())
-            .stdout(Stdio::null())
+            .stdout(stdout)
             .kill_on_drop(true)
             .spawn()
             .unwrap()
@@ -422,14 +428,31 @@ async fn graceful_shutdown_registers_a_no_op_extension_before_the_first_poll() {
 
 #[tokio::test]
 async fn sigterm_finishes_the_invocation_in_flight_then_exits_zero() {
+    // The handler logs a line, then sleeps 300 ms: the line says the invocation is in flight (the `/next` request
+    // alone does not: SIGTERM before its answer arrives rightly stops the poll with no event taken).
     let events = vec![event(
         "in-flight",
         Some("inv-f"),
-        json!({"action": "sleep", "ms": 300}),
+        json!({"action": "log-lines", "count": 1, "pause_ms": 300}),
     )];
     let api = ScriptedApi::start(events, Script::default()).await;
-    let mut bootstrap = api.bootstrap(BEHAVIORS.path, &[("LAMBDA_WASM_SHUTDOWN_GRACE_MS", "5000")]);
-    api.wait_for("the event handed out", |s| polls(s) == 1).await;
+    let mut bootstrap = api.bootstrap_with(
+        BEHAVIORS.path,
+        &[("LAMBDA_WASM_SHUTDOWN_GRACE_MS", "5000")],
+        Stdio::piped(),
+    );
+    let mut log = BufReader::new(bootstrap.stdout.take().unwrap()).lines();
+    let running = async {
+        while let Some(line) = log.next_line().await.unwrap() {
+            if line.ends_with("line 0 of in-flight") {
+                return;
+            }
+        }
+        panic!("the bootstrap's log ended before the handler ran");
+    };
+    tokio::time::timeout(LIMIT, running)
+        .await
+        .expect("the handler never ran");
     let pid = bootstrap.id().unwrap().to_string();
     let signalled = Command::new("kill").args(["-TERM", &pid]).status().await.unwrap();
     assert!(signalled.success());
