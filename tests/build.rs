@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Rust guests: (env suffix, artifact file name). All are built by the two cargo invocations below.
-const RUST_GUESTS: [(&str, &str); 17] = [
+const RUST_GUESTS: [(&str, &str); 18] = [
     ("ECHO", "fixture_echo.wasm"),
     ("BEHAVIORS", "fixture_behaviors.wasm"),
     ("OTHER_WORLD", "fixture_other_world.wasm"),
@@ -24,6 +24,7 @@ const RUST_GUESTS: [(&str, &str); 17] = [
     ("STREAMING", "fixture_streaming.wasm"),
     ("OUTBOUND", "fixture_outbound.wasm"),
     ("OPS", "fixture_ops.wasm"),
+    ("OPS_STREAMING", "fixture_ops_streaming.wasm"),
     ("RUST_FETCH", "rust_fetch.wasm"),
     ("RUST_BEDROCK", "rust_bedrock.wasm"),
     ("RUST_SQS_BATCH", "rust_sqs_batch.wasm"),
@@ -52,15 +53,34 @@ fn main() {
     ] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
-    // The SDK's `http` feature (wasi:http bindings) is built for the outbound fixture alone: Cargo unifies
-    // features across a workspace, and every other fixture must keep the plain world.
+    // The SDK's `http` feature (wasi:http bindings) is built for the outbound and ops fixtures alone: Cargo
+    // unifies features across a workspace, and every other fixture must keep the plain world.
     let fixtures = root.join("tests/fixtures/Cargo.toml");
     cargo_build(
         &fixtures,
         &target_dir,
-        &["--workspace", "--exclude", "fixture-outbound"],
+        &[
+            "--workspace",
+            "--exclude",
+            "fixture-outbound",
+            "--exclude",
+            "fixture-ops",
+            "--exclude",
+            "fixture-ops-streaming",
+        ],
     );
-    cargo_build(&fixtures, &target_dir, &["-p", "fixture-outbound"]);
+    cargo_build(
+        &fixtures,
+        &target_dir,
+        &[
+            "-p",
+            "fixture-outbound",
+            "-p",
+            "fixture-ops",
+            "-p",
+            "fixture-ops-streaming",
+        ],
+    );
     for example in [
         "rust-hello",
         "rust-streaming",

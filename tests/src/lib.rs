@@ -91,6 +91,11 @@ pub const OPS: Guest = Guest {
     name: "ops",
     path: env!("GUEST_OPS"),
 };
+/// The operations of `OPS`, in the streaming world (stream writes and the HTTP prelude live).
+pub const OPS_STREAMING: Guest = Guest {
+    name: "ops-streaming",
+    path: env!("GUEST_OPS_STREAMING"),
+};
 /// `examples/rust-sqs-batch`.
 pub const RUST_SQS_BATCH: Guest = Guest {
     name: "rust-sqs-batch",

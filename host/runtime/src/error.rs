@@ -99,6 +99,26 @@ pub enum InvocationError {
         /// The limit.
         limit: usize,
     },
+    /// The guest put more into one `wasi:http` `fields` resource than the host keeps.
+    #[error(
+        "the guest's HTTP header fields exceed {limit} bytes (names and values, plus the host's own per field), \
+         the most one `fields` resource holds"
+    )]
+    FieldsTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// The guest asked `wasi:random` for more bytes in one call than the host gives at once.
+    #[error(
+        "the guest asked for {requested} random bytes in one call, more than the {limit} the host gives at once: \
+         ask in parts"
+    )]
+    RandomTooLarge {
+        /// What the guest asked for, in bytes.
+        requested: u64,
+        /// The limit, in bytes.
+        limit: u64,
+    },
     /// A buffered response over Lambda's limit, caught before posting.
     #[error("Response payload size ({size} bytes) exceeded maximum allowed payload size ({limit} bytes).")]
     ResponseTooLarge {
@@ -136,6 +156,8 @@ impl InvocationError {
             Self::ResponseTooLarge { .. } => "Function.ResponseSizeTooLarge",
             Self::OutputTooLarge { .. } => "Runtime.OutputTooLarge",
             Self::TooManyResources { .. } => "Runtime.TooManyResources",
+            Self::RandomTooLarge { .. } => "Runtime.RandomTooLarge",
+            Self::FieldsTooLarge { .. } => "Runtime.FieldsTooLarge",
             Self::Instantiation(_) => "Runtime.InstantiationError",
             Self::Stream(_) => "Runtime.StreamError",
             Self::EventTooLarge { .. } => "Runtime.EventTooLarge",

@@ -159,11 +159,32 @@ fn classify(
                 error = InvocationError::TooManyResources {
                     limit: state.max_resources(),
                 };
+            } else if text.contains("total size of fields exceeds limit")
+                || text.contains("too many fields in the field map")
+            {
+                error = InvocationError::FieldsTooLarge {
+                    limit: crate::state::MAX_FIELDS_BYTES,
+                };
+            } else if let Some(requested) = random_requested(&text) {
+                error = InvocationError::RandomTooLarge {
+                    requested,
+                    limit: crate::state::MAX_RANDOM_BYTES,
+                };
             }
             logger.log(Level::Error, &format!("{}: {error}", error.error_type()));
             Called::Trapped(error.report(trace))
         }
     }
+}
+
+/// The length of a `get-random-bytes` call wasmtime refused over `max_random_size` ("requested len N exceeds
+/// limit M", its only wording of it in 48.x), when `text` is that refusal.
+fn random_requested(text: &str) -> Option<u64> {
+    let rest = text.split("requested len ").nth(1)?;
+    let (requested, rest) = rest.split_once(' ')?;
+    rest.starts_with("exceeds limit ")
+        .then(|| requested.parse().ok())
+        .flatten()
 }
 
 /// Runs a call until it returns or `stop_at`. Epoch interruption stops wasm that runs; this bounds time spent
@@ -220,5 +241,19 @@ fn frame_text(frame: &wasmtime::FrameInfo) -> String {
     match frame.module_offset() {
         Some(offset) => format!("{name} ({module} @ {offset:#x})"),
         None => format!("{name} ({module})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::random_requested;
+
+    #[test]
+    fn a_refused_random_request_is_recognised_by_its_length() {
+        let text =
+            "error while executing at wasm backtrace: ...: requested len 16711680 exceeds limit 1048576";
+        assert_eq!(random_requested(text), Some(16_711_680));
+        assert_eq!(random_requested("requested len many exceeds limit 1"), None);
+        assert_eq!(random_requested("wasm trap: unreachable"), None);
     }
 }

@@ -11,7 +11,7 @@ use http_body_util::Full;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use lambda_wasm_tests::{BEHAVIORS, ENVIRONMENT, FILESYSTEM, OUTBOUND, STREAMING};
+use lambda_wasm_tests::{BEHAVIORS, ENVIRONMENT, FILESYSTEM, OPS, OPS_STREAMING, OUTBOUND, STREAMING};
 use serde_json::json;
 
 use crate::harness::Function;
@@ -291,5 +291,105 @@ async fn an_error_whose_strings_alias_one_buffer_is_refused_before_the_host_copi
     assert!(peak < 128, "the environment's peak was {peak} MB");
     let fine = function.invoke("fine").await;
     assert_eq!((fine.function_error.as_deref(), fine.body.len()), (None, 0));
+    function.assert_one_process();
+}
+
+/// The ops fixture (`tests/fixtures/ops`) on a 128 MB function: the event is its operations, two bytes each.
+async fn ops_function(guest: lambda_wasm_tests::Guest) -> Function {
+    Function::configured(Path::new(guest.path), &[], MINUTE, |config| {
+        config.memory_mb = SMALL_MB;
+    })
+    .await
+}
+
+/// The memory size of the functions the resource attacks run in, in MB.
+const SMALL_MB: u32 = 128;
+
+/// Asserts the environment's peak (the REPORT's Max Memory Used: host and guest) stayed under the function's size.
+fn assert_peak_under_memory_size(function: &Function) {
+    let peak = function.last_max_memory_mb().expect("a REPORT line");
+    assert!(peak < u64::from(SMALL_MB), "the environment's peak was {peak} MB");
+}
+
+#[tokio::test]
+async fn kept_http_fields_are_bounded_in_size_and_in_number() {
+    let function = ops_function(OPS).await;
+    // A header block under 16 KiB is kept; one over it stops the instance (wasmtime traps rather than answer
+    // `header-error`), with an error that says what was too large.
+    let report = function.invoke(vec![11, 15]).await.expect_ok();
+    assert_eq!(report["fields"], 1, "{report}");
+    let body = function
+        .invoke(vec![11, 17])
+        .await
+        .expect_error("Runtime.FieldsTooLarge");
+    assert!(
+        body["errorMessage"].as_str().is_some_and(|m| m.contains("16384")),
+        "{body}"
+    );
+    // Keep 15 KiB `fields` until the host says no: 765 asked, the instance's table bound (512 entries) stops it,
+    // so the host holds about 7.5 MB of them, not the ~12 MB asked (nor the 250 MB of wasmtime's defaults).
+    let answer = function.invoke(vec![10, 255, 10, 255, 10, 255]).await;
+    let kept = match answer.function_error {
+        None => answer.json()["fields"].as_u64().unwrap(),
+        Some(_) => {
+            answer.expect_error("Runtime.TooManyResources");
+            0
+        }
+    };
+    assert!(kept < 512, "kept {kept} fields");
+    assert_peak_under_memory_size(&function);
+    // The next invocation is answered, by the same process.
+    let report = function.invoke(vec![10, 1]).await.expect_ok();
+    assert_eq!(report["field_refused"], 0, "{report}");
+    function.assert_one_process();
+}
+
+#[tokio::test]
+async fn random_bytes_are_capped_per_call() {
+    let function = ops_function(OPS).await;
+    // 1 MiB in one call passes; 16 MiB (wasmtime's default allows 64 MiB, allocated on the host) is refused.
+    let report = function.invoke(vec![12, 16]).await.expect_ok();
+    assert_eq!(report["random"], 1 << 20, "{report}");
+    let body = function
+        .invoke(vec![12, 255])
+        .await
+        .expect_error("Runtime.RandomTooLarge");
+    assert!(
+        body["errorMessage"]
+            .as_str()
+            .is_some_and(|m| m.contains("16711680") && m.contains("1048576")),
+        "{body}"
+    );
+    assert_peak_under_memory_size(&function);
+    let report = function.invoke(vec![12, 1]).await.expect_ok();
+    assert_eq!(report["random"], 1 << 16, "{report}");
+    function.assert_one_process();
+}
+
+#[tokio::test]
+async fn big_stream_writes_are_buffered_in_bounded_frames() {
+    let function = ops_function(OPS_STREAMING).await;
+    // 96 MiB in writes of 4 MiB, read slowly: a buffer bounded by frames (8) rather than bytes would hold 32 MiB
+    // of them; frames of 64 KiB hold 512 KiB.
+    let ops: Vec<u8> = std::iter::repeat_n([14u8, 64], 24).flatten().collect();
+    let mut stream = EventStream::open_raw(&function, ops).await;
+    let (payload, complete) = stream.rest_slowly(4 << 20, Duration::from_millis(100)).await;
+    assert!(complete.get("ErrorCode").is_none(), "{complete}");
+    let (written, report) = payload.split_at(payload.len().min(96 << 20));
+    assert!(
+        written.len() == 96 << 20 && written.iter().all(|&b| b == b's'),
+        "every byte written arrived"
+    );
+    let report: serde_json::Value = serde_json::from_slice(report).unwrap();
+    assert_eq!(report["streamed"], 96 << 20, "{report}");
+    // The guest's 4 MiB write buffer and the host (about 25 MB here): 8 whole writes in flight would add 32 MiB.
+    let peak = function.last_max_memory_mb().expect("a REPORT line");
+    assert!(peak < 48, "the environment's peak was {peak} MB");
+    // One write of 12.5 MiB (over the host's 8 MiB copy bound) goes through too: the SDK cuts it into 64 KiB
+    // host writes.
+    let mut stream = EventStream::open_raw(&function, vec![14, 200]).await;
+    let (payload, complete) = stream.rest().await;
+    assert!(complete.get("ErrorCode").is_none(), "{complete}");
+    assert!(payload.len() > 200 << 16, "{}", payload.len());
     function.assert_one_process();
 }

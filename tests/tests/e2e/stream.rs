@@ -31,7 +31,12 @@ pub struct EventStream {
 
 impl EventStream {
     pub async fn open(function: &Function, event: Value) -> Self {
-        let response = function.request("POST", STREAM_PATH, event.to_string()).await;
+        Self::open_raw(function, event.to_string()).await
+    }
+
+    /// Like [`EventStream::open`], with the event's bytes as they are.
+    pub async fn open_raw(function: &Function, event: impl Into<Bytes>) -> Self {
+        let response = function.request("POST", STREAM_PATH, event).await;
         assert_eq!(response.status(), 200);
         let content_type = response
             .headers()
@@ -74,8 +79,18 @@ impl EventStream {
 
     /// Reads to the end: the payload bytes and the InvokeComplete JSON.
     pub async fn rest(&mut self) -> (Vec<u8>, Value) {
+        self.rest_slowly(usize::MAX, Duration::ZERO).await
+    }
+
+    /// Like [`EventStream::rest`], as a slow client: it stops reading for `pause` after every `every` bytes.
+    pub async fn rest_slowly(&mut self, every: usize, pause: Duration) -> (Vec<u8>, Value) {
         let mut payload = Vec::new();
+        let mut next_pause = every;
         while let Some(event) = self.next().await {
+            if payload.len() >= next_pause {
+                next_pause = next_pause.saturating_add(every);
+                tokio::time::sleep(pause).await;
+            }
             match event.kind.as_str() {
                 "PayloadChunk" => payload.extend_from_slice(&event.payload),
                 "InvokeComplete" => {

@@ -179,9 +179,25 @@ fn announced_length(method: &Method, status: u16, headers: &[(String, String)]) 
         .and_then(|(_, value)| value.trim().parse().ok())
 }
 
+/// The most bytes of header fields one request may carry: the host's bound on a `fields` resource (past it the
+/// host stops the instance rather than answer an error), counted as the host does, with a slot's overhead.
+const MAX_FIELDS_BYTES: usize = 16 * 1024;
+/// What the host counts for each header besides its name and value (the size of its map's slots; rounded up).
+const FIELD_OVERHEAD: usize = 128;
+
 /// The `outgoing-request` for `request`: method, URL parts and headers. A non-empty body gets a
 /// `content-length` unless the caller set one, so that it is not sent chunked.
 fn outgoing_request(request: &Request, target: &Target<'_>) -> Result<OutgoingRequest, Error> {
+    let size: usize = request
+        .headers
+        .iter()
+        .map(|(name, value)| name.len() + value.len() + FIELD_OVERHEAD)
+        .sum();
+    if size > MAX_FIELDS_BYTES {
+        return Err(failed(format!(
+            "the request's headers take {size} bytes, more than the {MAX_FIELDS_BYTES} the host accepts"
+        )));
+    }
     let headers = Fields::new();
     for (name, value) in &request.headers {
         headers
