@@ -26,8 +26,9 @@ declare -A exports=(
   [js-fetch-stream]=handle
   [ts-hello]=handle
   [c-hello]=handle
+  [c-fetch]=handle
 )
-all=(python-hello python-streaming python-packages python-bedrock-chat python-openai-chat python-powertools-api js-hello js-fetch-stream ts-hello c-hello)
+all=(python-hello python-streaming python-packages python-bedrock-chat python-openai-chat python-powertools-api js-hello js-fetch-stream ts-hello c-hello c-fetch)
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=("${all[@]}")
 for name in "${names[@]}"; do

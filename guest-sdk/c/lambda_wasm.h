@@ -26,6 +26,10 @@
  *   `printf` to stdout also reaches the function's log.
  * - `lambda_panic` tells the host why, then traps: Lambda reports `Runtime.Panic`, the next event gets a
  *   fresh instance.
+ * - Outbound HTTP: build with `build.sh --world http-handler` (the world `handler` plus `wasi:http`'s
+ *   `outgoing-handler`); this header then includes `http_handler.h`, whose `wasi_http_*` functions send requests
+ *   (through the host's allow-list and, with the `x-lambda-wasm-sign: aws` header, its AWS signing). The
+ *   handler is written the same way in both worlds.
  */
 #ifndef LAMBDA_WASM_H
 #define LAMBDA_WASM_H
@@ -38,7 +42,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef LAMBDA_WASM_HTTP
+/* World `http-handler`: its bindings prefix the world's own names with `http_handler_`; the SDK below speaks of
+ * `handler_` names, so they are mapped. */
+#include "http_handler.h"
+#define handler_context_t http_handler_context_t
+#define handler_context_free http_handler_context_free
+#define handler_handler_error_t http_handler_handler_error_t
+#define handler_list_u8_t http_handler_list_u8_t
+#define handler_list_u8_free http_handler_list_u8_free
+#define handler_option_string_t http_handler_option_string_t
+#define handler_string_dup http_handler_string_dup
+#define handler_string_t http_handler_string_t
+#define exports_handler_handle exports_http_handler_handle
+#else
 #include "handler.h"
+#endif
 
 /* Log levels, as the host's `level` enum. */
 #define LAMBDA_TRACE LAMBDA_HANDLER_RUNTIME_LEVEL_TRACE

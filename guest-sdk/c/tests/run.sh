@@ -4,7 +4,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../../.." && pwd)
-bindings=$root/target/guest-tools/c-bindings
+bindings=$root/target/guest-tools/c-bindings/handler
 tool=$root/target/guest-tools/c-tool/debug/lambda-wasm-c
 CARGO_TARGET_DIR=$root/target/guest-tools/c-tool cargo build --quiet --locked --manifest-path "$here/../tool/Cargo.toml"
 "$tool" bindgen "$root/wit" handler "$bindings"

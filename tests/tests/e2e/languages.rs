@@ -12,7 +12,7 @@ use crate::harness::{Function, next_data, workspace_binary};
 const MINUTE: Duration = Duration::from_secs(60);
 
 /// `target/wasm-guests/<name>.wasm`, as `examples/build-all.sh` writes it.
-fn built(name: &str) -> PathBuf {
+pub fn built(name: &str) -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let path = root
         .join("target")

@@ -228,3 +228,27 @@ async fn javascript_reads_a_response_as_it_arrives_with_fetch() {
         "read in pieces: {body}"
     );
 }
+
+#[tokio::test]
+async fn c_fetches_through_the_http_handler_world() {
+    let address = local_server().await;
+    let allow = address.to_string();
+    let function = Function::with(
+        &crate::languages::built("c-fetch"),
+        &[("LAMBDA_WASM_ALLOW_HTTP", &allow)],
+        Duration::from_secs(60),
+    )
+    .await;
+    let body = function
+        .invoke_json(json!({"url": format!("http://{address}/ok")}))
+        .await
+        .expect_ok();
+    assert_eq!(body, json!({"status": 200, "body": "hello from the host"}));
+    // The allow-list holds for C too: another port is denied, before any packet.
+    let other_port = format!("http://127.0.0.1:{}/ok", address.port() + 1);
+    function
+        .invoke_json(json!({"url": other_port}))
+        .await
+        .expect_error("Http.Denied");
+    function.assert_one_process();
+}
