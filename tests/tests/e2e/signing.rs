@@ -232,3 +232,37 @@ async fn credentials_from_the_container_endpoint_are_fetched_once_and_sign() {
     let fetched = credentials.get("/stats").await["credentials"].clone();
     assert_eq!(fetched, 1, "fetched on the first signed request, then reused");
 }
+
+/// `secret`, each byte XOR 0xA5, in hex: how a test names a secret to the scanning guest without sending it.
+fn masked(secret: &str) -> String {
+    secret.bytes().map(|b| format!("{:02x}", b ^ 0xA5)).collect()
+}
+
+#[tokio::test]
+async fn after_a_signed_call_no_credential_is_anywhere_in_the_guests_memory() {
+    let keys = Keys::new();
+    let stand_in = bedrock(&keys).await;
+    let vars = env(&keys, &stand_in, true);
+    let env: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let event = json!({
+        "url": format!("{}/model/m/converse", stand_in.origin()),
+        "method": "POST",
+        "body": "{\"messages\": []}",
+        "headers": {"x-lambda-wasm-sign": "aws", "content-type": "application/json"},
+        "scan": [masked(&keys.secret), masked(&keys.token)],
+    });
+    let hidden = Function::with(Path::new(OUTBOUND.path), &env, MINUTE).await;
+    let body = hidden.invoke_json(event.clone()).await.expect_ok();
+    assert_eq!(body["status"], 200, "{body}");
+    assert_eq!(body["found"], json!([]), "a credential is in the guest's memory");
+    assert_eq!(
+        stand_in.get("/stats").await["verified"],
+        1,
+        "the call was signed with them"
+    );
+    // The twin: exposed on purpose, the same scan finds both in memory, so the scan works.
+    let exposed_env = [env.as_slice(), &[("LAMBDA_WASM_EXPOSE_CREDENTIALS", "true")]].concat();
+    let exposed = Function::with(Path::new(OUTBOUND.path), &exposed_env, MINUTE).await;
+    let body = exposed.invoke_json(event).await.expect_ok();
+    assert_eq!(body["found"], json!([0, 1]), "{body}");
+}
