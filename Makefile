@@ -53,6 +53,9 @@ test: build
 	$(GUEST_NATIVE) $(CARGO) test --locked --manifest-path examples/rust-bedrock/Cargo.toml
 	$(GUEST_NATIVE) $(CARGO) test --locked --manifest-path examples/rust-sqs-batch/Cargo.toml
 	cd guest-sdk/python && PYTHONPATH=src python3 -m unittest discover -s tests
+	guest-sdk/c/tests/run.sh
+	cd guest-sdk/js && npm test --silent
+	for app in js-hello js-fetch-stream js-bedrock ts-hello; do (cd examples/$$app && npm test --silent) || exit 1; done
 
 ## Formatting and lints, warnings as errors.
 lint: setup

@@ -24,11 +24,12 @@ declare -A exports=(
   [python-powertools-api]=handle
   [js-hello]=handle
   [js-fetch-stream]=handle
+  [js-bedrock]=handle
   [ts-hello]=handle
   [c-hello]=handle
   [c-fetch]=handle
 )
-all=(python-hello python-streaming python-packages python-bedrock-chat python-openai-chat python-powertools-api js-hello js-fetch-stream ts-hello c-hello c-fetch)
+all=(python-hello python-streaming python-packages python-bedrock-chat python-openai-chat python-powertools-api js-hello js-fetch-stream js-bedrock ts-hello c-hello c-fetch)
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=("${all[@]}")
 for name in "${names[@]}"; do

@@ -9,3 +9,8 @@ export function recordPanic(message) {
 }
 
 export const remainingTimeMs = undefined;
+
+/** `wasi:cli/environment`'s `get-environment`: Node's own environment. */
+export function getEnvironment() {
+  return Object.entries(process.env);
+}

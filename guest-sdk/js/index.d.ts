@@ -6,6 +6,18 @@ export interface Context {
   readonly requestId: string;
   /** `requestId`, under the AWS Node.js runtime's name. */
   readonly awsRequestId: string;
+  /** `AWS_LAMBDA_FUNCTION_NAME`, as AWS's Node.js runtime names it (undefined in unit tests in Node). */
+  readonly functionName?: string;
+  /** `AWS_LAMBDA_FUNCTION_VERSION`. */
+  readonly functionVersion?: string;
+  /** `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`, a string as in AWS's Node.js runtime. */
+  readonly memoryLimitInMB?: string;
+  /** `AWS_LAMBDA_LOG_GROUP_NAME`. */
+  readonly logGroupName?: string;
+  /** `AWS_LAMBDA_LOG_STREAM_NAME`. */
+  readonly logStreamName?: string;
+  /** Always true: there is no event loop left running after the handler's promise settles. */
+  readonly callbackWaitsForEmptyEventLoop: boolean;
   /** `Lambda-Runtime-Deadline-Ms`: Unix epoch milliseconds after which Lambda stops waiting. */
   readonly deadlineMs: number;
   /** `Lambda-Runtime-Invoked-Function-Arn`: the function, version or alias that was invoked. */

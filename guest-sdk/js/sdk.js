@@ -34,7 +34,10 @@ export class InvocationError extends Error {
   }
 }
 
-/** The SDK bound to a host: `{ log(level, message), remainingTimeMs() }` (`remainingTimeMs` may be absent). */
+/**
+ * The SDK bound to a host: `{ log(level, message), remainingTimeMs(), environment() }` (`remainingTimeMs` and
+ * `environment` may be absent; `environment` gives the function's variables as `[name, value]` pairs).
+ */
 export function bind(host) {
   const log = makeLog(host);
 
@@ -44,6 +47,7 @@ export function bind(host) {
     // The export componentize-js calls: `handle(ctx, event)`, `event` a Uint8Array, `ctx` the WIT record. A
     // WIT `err` is returned by throwing an object whose `payload` is the `handler-error` record.
     const handle = (ctx, event) => {
+      refreshEnvironment(host, ctx);
       const result = run(() => respond(fn, makeContext(ctx, host), event, raw));
       if (isPromise(result)) {
         return result.then(unwrap, (failure) => unwrap({ failure }));
@@ -212,9 +216,38 @@ function isFrame(line) {
   return line.startsWith('at ') || line.includes('@');
 }
 
+/**
+ * Fills `process.env` with the function's environment, read from the host at each invocation (a component is
+ * pre-initialized at build time, when none of it exists), and `_X_AMZN_TRACE_ID` with the invocation's trace id
+ * (removed when it has none), as AWS's Node runtime does. Without an `environment` import (unit tests in Node)
+ * `process.env` is left alone. Updated in place: a library that kept a reference to `process.env` sees the same
+ * object.
+ */
+export function refreshEnvironment(host, ctx) {
+  if (!host.environment) return;
+  globalThis.process ??= {};
+  globalThis.process.env ??= {};
+  const env = globalThis.process.env;
+  const fresh = new Map(host.environment());
+  for (const name of Object.keys(env)) {
+    if (!fresh.has(name)) delete env[name];
+  }
+  for (const [name, value] of fresh) env[name] = value;
+  if (ctx && ctx.xrayTraceId) env._X_AMZN_TRACE_ID = ctx.xrayTraceId;
+  else delete env._X_AMZN_TRACE_ID;
+}
+
 function makeContext(ctx, host) {
   const deadlineMs = Number(ctx.deadlineMs ?? 0);
+  const env = (host.environment && globalThis.process?.env) || {};
   return {
+    // AWS's Node runtime names (what Powertools and Middy read), from the context and the environment.
+    functionName: env.AWS_LAMBDA_FUNCTION_NAME,
+    functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION,
+    memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+    logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME,
+    logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
+    callbackWaitsForEmptyEventLoop: true,
     requestId: ctx.requestId,
     awsRequestId: ctx.requestId,
     deadlineMs,

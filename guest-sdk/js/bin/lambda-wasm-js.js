@@ -18,6 +18,10 @@ import { fileURLToPath } from 'node:url';
 const sdkDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const usage = `usage: lambda-wasm-js build <entry.js> -o <component.wasm> [--world <name>] [--wit <path>] [--http] [--bundle <bundle.js>]`;
 
+/** The world a component is built for, by the world asked for: the handler worlds plus `wasi:cli/environment`
+ * (`wit/js.wit`), which the SDK reads into `process.env` per invocation. */
+const JS_WORLDS = { handler: 'js-handler', 'streaming-handler': 'js-streaming-handler' };
+
 function parse(argv) {
   const [command, ...rest] = argv;
   if (command !== 'build') throw new Error(usage);
@@ -47,6 +51,7 @@ async function bundle(entry, outfile) {
     name: 'lambda-wasm-sdk',
     setup(build) {
       build.onResolve({ filter: /^lambda-wasm-sdk$/ }, () => ({ path: join(sdkDir, 'index.js') }));
+      build.onResolve({ filter: /^lambda-wasm-sdk\/aws$/ }, () => ({ path: join(sdkDir, 'aws.js') }));
     },
   };
   await esbuild.build({
@@ -76,7 +81,7 @@ async function main() {
     const { component } = await componentize({
       sourcePath: bundled,
       witPath: resolve(options.wit),
-      worldName: options.world,
+      worldName: JS_WORLDS[options.world] ?? options.world,
       disableFeatures: options.http ? ['fetch-event'] : ['http', 'fetch-event'],
     });
     await writeFile(options.out, component);

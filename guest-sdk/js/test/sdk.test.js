@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
-import { bind, collapse, InvocationError, LambdaError, MARSHAL_ERROR, MAX_FRAMES, UNMARSHAL_ERROR } from '../sdk.js';
+import { bind, collapse, InvocationError, LambdaError, MARSHAL_ERROR, MAX_FRAMES, refreshEnvironment, UNMARSHAL_ERROR } from '../sdk.js';
 
 function fakeHost() {
   const records = [];
@@ -122,6 +122,31 @@ test("the SDK's WIT is the repository's", () => {
     return; // The SDK outside the repository: nothing to compare with.
   }
   assert.equal(ours, repository, 'guest-sdk/js/wit/handler.wit differs from wit/handler.wit: copy it again');
+  // The WASI packages `js.wit` imports from, likewise copies of the repository's.
+  for (const dep of ['cli', 'clocks', 'filesystem', 'io', 'random', 'sockets']) {
+    const copy = readFileSync(new URL(`../wit/deps/${dep}/${dep}.wit`, import.meta.url), 'utf8');
+    const original = readFileSync(new URL(`../../../wit/deps/${dep}/${dep}.wit`, import.meta.url), 'utf8');
+    assert.equal(copy, original, `guest-sdk/js/wit/deps/${dep} differs from wit/deps/${dep}: copy it again`);
+  }
+});
+
+test('process.env is the host environment at each call, with the trace id', () => {
+  const saved = globalThis.process;
+  try {
+    const env = { STALE: 'gone' };
+    globalThis.process = { env };
+    const host = { environment: () => [['AWS_REGION', 'eu-west-1'], ['MODEL_ID', 'm']] };
+    refreshEnvironment(host, { xrayTraceId: 'Root=1-abc' });
+    assert.equal(globalThis.process.env, env, 'the same object, updated in place');
+    assert.deepEqual({ ...env }, { AWS_REGION: 'eu-west-1', MODEL_ID: 'm', _X_AMZN_TRACE_ID: 'Root=1-abc' });
+    refreshEnvironment(host, {});
+    assert.equal(env._X_AMZN_TRACE_ID, undefined);
+    // Without the import (plain Node), the environment is not touched.
+    refreshEnvironment({}, { xrayTraceId: 'x' });
+    assert.equal(env._X_AMZN_TRACE_ID, undefined);
+  } finally {
+    globalThis.process = saved;
+  }
 });
 
 test('long and repetitive stack traces are collapsed', () => {

@@ -266,3 +266,34 @@ async fn after_a_signed_call_no_credential_is_anywhere_in_the_guests_memory() {
     let body = exposed.invoke_json(event).await.expect_ok();
     assert_eq!(body["found"], json!([0, 1]), "{body}");
 }
+
+#[tokio::test]
+async fn a_javascript_guest_streams_from_bedrock_signed_by_the_host() {
+    let keys = Keys::new();
+    let stand_in = bedrock(&keys).await;
+    // This handler answers once the stream has ended: let the stand-in send every token at once.
+    stand_in.get("/release").await;
+    let mut vars = env(&keys, &stand_in, true);
+    vars.push(("MODEL_ID".to_owned(), "model-from-the-environment".to_owned()));
+    let env: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (_dir, cwasm) = crate::languages::precompiled("js-bedrock").await;
+    let function = Function::with(&cwasm, &env, MINUTE).await;
+    let body = function
+        .invoke_json(json!({"prompt": "why sign on the host"}))
+        .await
+        .expect_ok();
+    assert_eq!(
+        body,
+        json!({"reply": TOKENS.concat(), "deltas": TOKENS.len(), "stop": "end_turn"})
+    );
+    assert_eq!(stand_in.get("/stats").await["verified"], 1);
+    // The model came from the function's environment, read at the call (`process.env`).
+    assert!(
+        function
+            .logs()
+            .iter()
+            .any(|l| l.contains("model-from-the-environment: 4 deltas")),
+        "{:#?}",
+        function.logs()
+    );
+}
