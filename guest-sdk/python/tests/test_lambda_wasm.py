@@ -39,8 +39,30 @@ class FakeWitContext:
     invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:f"
     xray_trace_id = "Root=1"
     client_context = None
-    cognito_identity = '{"id": "x"}'
+    cognito_identity = '{"cognitoIdentityId": "us-east-1:abc", "cognitoIdentityPoolId": "us-east-1:pool"}'
     tenant_id = "tenant"
+
+
+class ContextObjectsTest(unittest.TestCase):
+    def test_client_context_has_the_aws_runtimes_attribute_names(self):
+        raw = json.dumps({"client": {"installation_id": "i", "app_title": "t", "app_version_name": "1.0",
+                                     "app_version_code": "10", "app_package_name": "p"},
+                          "custom": {"k": "v"}, "env": {"platform": "ios"}})
+        context = Context(client_context_json=raw)
+        self.assertEqual(context.client_context.client.installation_id, "i")
+        self.assertEqual(context.client_context.client.app_package_name, "p")
+        self.assertEqual(context.client_context.custom, {"k": "v"})
+        self.assertEqual(context.client_context.env, {"platform": "ios"})
+        self.assertEqual(context.client_context_json, raw)
+
+    def test_absent_or_malformed_headers_give_empty_objects_not_errors(self):
+        context = Context()
+        self.assertIsNone(context.client_context)
+        self.assertIsNone(context.identity.cognito_identity_id)
+        broken = Context(identity_json="{not json", client_context_json="[1]")
+        self.assertIsNone(broken.identity.cognito_identity_pool_id)
+        self.assertIsNone(broken.client_context.client)
+        self.assertEqual(broken.identity_json, "{not json")
 
 
 class HandlerTest(unittest.TestCase):
@@ -137,7 +159,10 @@ class HandlerTest(unittest.TestCase):
         response = json.loads(world.handle(FakeWitContext(), b"1"))
         self.assertEqual(response, {"event": 1, "request_id": "req-1"})
         context = Context._from_wit(FakeWitContext())
-        self.assertEqual(context.identity, '{"id": "x"}')
+        self.assertEqual(context.identity_json, FakeWitContext.cognito_identity)
+        self.assertEqual(context.identity.cognito_identity_id, "us-east-1:abc")
+        self.assertEqual(context.identity.cognito_identity_pool_id, "us-east-1:pool")
+        self.assertIsNone(context.client_context)
         self.assertEqual(context.aws_request_id, "req-1")
 
     def test_the_export_returns_errors_as_wit_err(self):
