@@ -439,11 +439,14 @@ static inline bool lambda__handle(lambda_handler_fn fn, handler_context_t *wit_c
     return false;
 }
 
-/* Exports `fn` (a `lambda_handler_fn`) as the component's `handle`. Use once, at file scope. */
+/* Exports `fn` (a `lambda_handler_fn`) as the component's `handle`. Use once, at file scope. A native unit test
+ * that includes the handler's source defines LAMBDA_HANDLER(fn) as nothing first. */
+#ifndef LAMBDA_HANDLER
 #define LAMBDA_HANDLER(fn)                                                                                    \
     bool exports_handler_handle(handler_context_t *ctx, handler_list_u8_t *event, handler_list_u8_t *ret,    \
                                 handler_handler_error_t *err) {                                               \
         return lambda__handle((fn), ctx, event, ret, err);                                                    \
     }
+#endif
 
 #endif /* LAMBDA_WASM_H */

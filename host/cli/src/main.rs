@@ -1,13 +1,17 @@
-//! `lambda-wasm`: the developer CLI. Run a WebAssembly handler locally through the real `bootstrap` and the
-//! Lambda emulator (`serve`), put the emulator around any bootstrap (`emulate`), send it events (`invoke`),
-//! precompile components for the fast cold-start path (`compile`), and make the function's zip (`package`).
+//! `lambda-wasm`: the developer CLI. Make a handler project (`new`), build its component in any language
+//! (`build`), run it locally through the real `bootstrap` and the Lambda emulator (`serve`, or `watch`, which
+//! rebuilds and swaps it on every change), put the emulator around any bootstrap (`emulate`), send it events
+//! (`invoke`), precompile components for the fast cold-start path (`compile`), and make the function's zip
+//! (`package`).
 //!
-//! Layout: one module per command (`serve` holds `emulate` too); `elf` reads the ELF headers `package` checks.
+//! Layout: one module per command (`serve` holds `emulate` too; `project` holds `new`, `build` and `watch`);
+//! `elf` reads the ELF headers `package` checks.
 
 mod compile;
 mod elf;
 mod invoke;
 mod package;
+mod project;
 mod serve;
 
 use std::process::ExitCode;
@@ -24,6 +28,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Make a handler project: Rust, Python, JavaScript, TypeScript or C, with a unit test and a sample event.
+    New(project::new::NewArgs),
+    /// Build a project's component (any language) into `target/lambda-wasm/handler.wasm`.
+    Build(project::build::BuildArgs),
+    /// Serve a project, rebuild it on every change, and swap the new component in without the invoke endpoint
+    /// going down.
+    Watch(project::watch::WatchArgs),
     /// Serve a component through the real `bootstrap` and a Lambda emulator (RIE-compatible invoke API).
     Serve(serve::ServeArgs),
     /// Run the emulator around any bootstrap command, as `aws-lambda-rie <bootstrap>` does.
@@ -52,6 +63,9 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
+            Command::New(args) => project::new::new(args),
+            Command::Build(args) => project::build::build(args),
+            Command::Watch(args) => project::watch::watch(args).await,
             Command::Serve(args) => serve::serve(args).await,
             Command::Emulate(args) => serve::emulate(args).await,
             Command::Invoke(args) => invoke::invoke(args).await,

@@ -11,15 +11,15 @@ use anyhow::{Context as _, bail};
 use lambda_wasm_emulator::{Emulator, EmulatorConfig};
 
 /// Options shared by `serve` and `emulate`; the defaults are those of AWS's runtime interface emulator.
-#[derive(clap::Args)]
+#[derive(clap::Args, Clone)]
 pub struct EmulatorArgs {
     /// The invoke API's port on 127.0.0.1 (0 picks a free one; the URL is printed).
     #[arg(long, default_value_t = 9000)]
-    port: u16,
+    pub(crate) port: u16,
     /// The function timeout in seconds: the emulator kills the bootstrap at the deadline, like Lambda (under
     /// `--concurrency`, it answers the timed-out caller and lets the bootstrap live, like Managed Instances).
     #[arg(long, default_value_t = 300)]
-    timeout: u64,
+    pub(crate) timeout: u64,
     /// Invocations run at once in the one environment (Lambda Managed Instances). Above 1 the bootstrap gets
     /// `AWS_LAMBDA_MAX_CONCURRENCY` and `AWS_LAMBDA_INITIALIZATION_TYPE=lambda-managed-instances`.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1024))]
@@ -32,7 +32,7 @@ pub struct EmulatorArgs {
     function_name: String,
     /// An environment variable for the function, `KEY=VALUE`; repeatable.
     #[arg(long = "env", value_name = "KEY=VALUE", value_parser = parse_env)]
-    env: Vec<(String, String)>,
+    pub(crate) env: Vec<(String, String)>,
 }
 
 /// Arguments of `serve`.
@@ -68,17 +68,27 @@ fn parse_env(value: &str) -> Result<(String, String), String> {
 pub async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let component = std::path::absolute(&args.component)
         .with_context(|| format!("resolving {}", args.component.display()))?;
-    if !component.is_file() {
-        bail!("no component at {}", component.display());
-    }
     let bootstrap = match args.bootstrap {
         Some(path) => path,
         None => default_bootstrap()?,
     };
+    let config = serve_config(&component, bootstrap, &args.emulator)?;
+    run(config, &format!("serving {}", component.display())).await
+}
+
+/// The emulator's configuration to serve `component` (absolute) with `bootstrap`: a `.wasm` is compiled first.
+pub(crate) fn serve_config(
+    component: &Path,
+    bootstrap: PathBuf,
+    args: &EmulatorArgs,
+) -> anyhow::Result<EmulatorConfig> {
+    if !component.is_file() {
+        bail!("no component at {}", component.display());
+    }
     let task_root = component.parent().map(Path::to_path_buf).unwrap_or_default();
     // A `.wasm` is compiled here, before the bootstrap starts, so its INIT does not spend seconds compiling
     // (a Python or JavaScript component would not fit Lambda's 10 s init limit); the artifact is cached.
-    let handler = match precompiled_for_serve(&component)? {
+    let handler = match precompiled_for_serve(component)? {
         Some(cwasm) => cwasm.display().to_string(),
         None => component
             .file_name()
@@ -89,10 +99,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
         ("LAMBDA_TASK_ROOT".to_owned(), task_root.display().to_string()),
         ("_HANDLER".to_owned(), handler),
     ];
-    env.extend(args.emulator.env.iter().cloned());
-    let mut config = emulator_config(&args.emulator, vec![bootstrap.into_os_string()], env);
+    env.extend(args.env.iter().cloned());
+    let mut config = emulator_config(args, vec![bootstrap.into_os_string()], env);
     config.working_dir = Some(task_root);
-    run(config, &format!("serving {}", component.display())).await
+    Ok(config)
 }
 
 /// The precompiled artifact of `component` when it is a `.wasm`, compiled now (with progress) or taken from the
@@ -176,7 +186,7 @@ async fn run(config: EmulatorConfig, what: &str) -> anyhow::Result<ExitCode> {
 }
 
 /// The `bootstrap` installed next to this executable.
-fn default_bootstrap() -> anyhow::Result<PathBuf> {
+pub(crate) fn default_bootstrap() -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe().context("finding lambda-wasm's own path")?;
     let bootstrap = exe.with_file_name("bootstrap");
     if !bootstrap.is_file() {

@@ -19,6 +19,7 @@ mod llm;
 mod logs;
 mod managed;
 mod outbound;
+mod project;
 mod raw_stream;
 mod sandbox;
 mod scripted;
