@@ -55,7 +55,7 @@ test: build
 	cd guest-sdk/python && PYTHONPATH=src python3 -m unittest discover -s tests
 	guest-sdk/c/tests/run.sh
 	cd guest-sdk/js && npm test --silent
-	for app in js-hello js-fetch-stream js-bedrock ts-hello; do (cd examples/$$app && npm test --silent) || exit 1; done
+	for app in js-hello js-fetch-stream js-bedrock js-middy-api ts-hello; do (cd examples/$$app && npm test --silent) || exit 1; done
 
 ## Formatting and lints, warnings as errors.
 lint: setup

@@ -25,11 +25,12 @@ declare -A exports=(
   [js-hello]=handle
   [js-fetch-stream]=handle
   [js-bedrock]=handle
+  [js-middy-api]=handle
   [ts-hello]=handle
   [c-hello]=handle
   [c-fetch]=handle
 )
-all=(python-hello python-streaming python-packages python-bedrock-chat python-openai-chat python-powertools-api js-hello js-fetch-stream js-bedrock ts-hello c-hello c-fetch)
+all=(python-hello python-streaming python-packages python-bedrock-chat python-openai-chat python-powertools-api js-hello js-fetch-stream js-bedrock js-middy-api ts-hello c-hello c-fetch)
 names=("$@")
 [ ${#names[@]} -gt 0 ] || names=("${all[@]}")
 for name in "${names[@]}"; do

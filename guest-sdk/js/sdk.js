@@ -121,7 +121,27 @@ function decode(event, raw) {
   }
 }
 
+/**
+ * An HTTP-shaped result (`statusCode`, `headers`, a string `body`, as API Gateway and Function URLs take) whose
+ * `content-length` does not match its body loses that header: Lambda's front end sets the real one, and a stale
+ * one (a library's, or the engine's `content-length: 0` on `new Response('')`) would cut or stall the body.
+ */
+export function withoutStaleLength(result) {
+  if (result === null || typeof result !== 'object' || typeof result.statusCode !== 'number') return result;
+  const headers = result.headers;
+  if (headers === null || typeof headers !== 'object' || typeof result.body !== 'string') return result;
+  const name = Object.keys(headers).find((key) => key.toLowerCase() === 'content-length');
+  if (name === undefined) return result;
+  const length = result.isBase64Encoded
+    ? Math.floor((result.body.replace(/=+$/, '').length * 3) / 4)
+    : encoder.encode(result.body).length;
+  if (String(headers[name]).trim() === String(length)) return result;
+  const { [name]: _stale, ...rest } = headers;
+  return { ...result, headers: rest };
+}
+
 function encode(result) {
+  result = withoutStaleLength(result);
   if (result instanceof Uint8Array) return result;
   if (result instanceof ArrayBuffer) return new Uint8Array(result);
   let text;

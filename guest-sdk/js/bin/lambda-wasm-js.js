@@ -44,16 +44,65 @@ function parse(argv) {
   return options;
 }
 
-/** esbuild: the entry and its imports as one ES module; `lambda-wasm-sdk` is always this SDK. */
+/**
+ * The Node built-ins a component gets, by name (`node:<name>`, or the bare name): a file of `node/` (WASI and the
+ * engine underneath), or a well-kept npm package (`npm:`): Node's own streams as `readable-stream`, `buffer`,
+ * `events`. Any other `node:` module fails the build, naming what there is.
+ */
+const NODE_MODULES = {
+  async_hooks: 'async-hooks.js',
+  buffer: 'npm:buffer',
+  console: 'console.js',
+  crypto: 'crypto.js',
+  events: 'npm:events',
+  process: 'process.js',
+  stream: 'npm:readable-stream',
+  'stream/promises': 'stream-promises.js',
+  'stream/web': 'stream-web.js',
+  string_decoder: 'npm:string_decoder',
+  timers: 'timers.js',
+  'timers/promises': 'timers-promises.js',
+  util: 'util.js',
+};
+
+/** esbuild plugin: `lambda-wasm-sdk` is always this SDK; `node:*` modules as NODE_MODULES says. */
+const resolver = {
+  name: 'lambda-wasm-sdk',
+  setup(build) {
+    build.onResolve({ filter: /^lambda-wasm-sdk$/ }, () => ({ path: join(sdkDir, 'index.js') }));
+    build.onResolve({ filter: /^lambda-wasm-sdk\/aws$/ }, () => ({ path: join(sdkDir, 'aws.js') }));
+    const resolveNode = async (name, importer) => {
+      const target = NODE_MODULES[name];
+      if (!target) {
+        const available = Object.keys(NODE_MODULES).map((n) => `node:${n}`).join(', ');
+        return {
+          errors: [{ text: `node:${name} (imported by ${importer}) is not available in a lambda-wasm component; these are: ${available}` }],
+        };
+      }
+      if (target.startsWith('npm:')) {
+        // Marked, so that this resolution does not come back here (build.resolve runs the plugins again).
+        const resolved = await build.resolve(target.slice(4), {
+          resolveDir: sdkDir,
+          kind: 'import-statement',
+          pluginData: { nodeModule: true },
+        });
+        // Side-effect free: a bundle that never uses `Buffer` (injected everywhere) does not carry the package.
+        return resolved.errors.length > 0 ? { errors: resolved.errors } : { path: resolved.path, sideEffects: false };
+      }
+      return { path: join(sdkDir, 'node', target) };
+    };
+    build.onResolve({ filter: /^node:/ }, (args) => resolveNode(args.path.slice(5), args.importer));
+    const bare = new RegExp(`^(${Object.keys(NODE_MODULES).map((n) => n.replace('/', '\\/')).join('|')})$`);
+    build.onResolve({ filter: bare }, (args) =>
+      args.pluginData?.nodeModule ? undefined : resolveNode(args.path, args.importer),
+    );
+  },
+};
+
+/** esbuild: the entry and its imports as one ES module, with Node's globals (`Buffer`, `process`, `global`,
+ * `setImmediate`) injected where a module uses them. */
 async function bundle(entry, outfile) {
   const esbuild = await import('esbuild');
-  const sdk = {
-    name: 'lambda-wasm-sdk',
-    setup(build) {
-      build.onResolve({ filter: /^lambda-wasm-sdk$/ }, () => ({ path: join(sdkDir, 'index.js') }));
-      build.onResolve({ filter: /^lambda-wasm-sdk\/aws$/ }, () => ({ path: join(sdkDir, 'aws.js') }));
-    },
-  };
   await esbuild.build({
     entryPoints: [entry],
     outfile,
@@ -63,7 +112,9 @@ async function bundle(entry, outfile) {
     mainFields: ['module', 'main'],
     target: 'es2022',
     external: ['lambda:*', 'wasi:*'],
-    plugins: [sdk],
+    plugins: [resolver],
+    inject: [join(sdkDir, 'node', 'globals.js')],
+    define: { global: 'globalThis' },
     logLevel: 'warning',
   });
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
-import { bind, collapse, InvocationError, LambdaError, MARSHAL_ERROR, MAX_FRAMES, refreshEnvironment, UNMARSHAL_ERROR } from '../sdk.js';
+import { bind, collapse, InvocationError, LambdaError, MARSHAL_ERROR, MAX_FRAMES, refreshEnvironment, UNMARSHAL_ERROR, withoutStaleLength } from '../sdk.js';
 
 function fakeHost() {
   const records = [];
@@ -160,4 +160,14 @@ test('long and repetitive stack traces are collapsed', () => {
     () => invoke(() => recurse(0), '{}'),
     (error) => error.errorType === 'RangeError' && error.stackTrace.length <= MAX_FRAMES + 1,
   );
+});
+
+test('an HTTP-shaped result loses a content-length that does not match its body', () => {
+  const stale = { statusCode: 200, headers: { 'Content-Length': '0', 'x-a': '1' }, body: 'héllo' };
+  assert.deepEqual(withoutStaleLength(stale), { statusCode: 200, headers: { 'x-a': '1' }, body: 'héllo' });
+  const right = { statusCode: 200, headers: { 'content-length': '6' }, body: 'héllo' };
+  assert.equal(withoutStaleLength(right), right);
+  const base64 = { statusCode: 200, headers: { 'content-length': '3' }, body: 'AAEC', isBase64Encoded: true };
+  assert.equal(withoutStaleLength(base64), base64);
+  assert.equal(withoutStaleLength('text'), 'text');
 });

@@ -292,13 +292,26 @@ impl Function {
         path: &str,
         body: impl Into<Bytes>,
     ) -> hyper::Response<hyper::body::Incoming> {
+        self.request_with(method, path, &[], body).await
+    }
+
+    /// Like [`Function::request`], with extra request headers.
+    pub async fn request_with(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Bytes>,
+    ) -> hyper::Response<hyper::body::Incoming> {
         let url = format!("http://{}{path}", self.emulator.invoke_addr());
-        let request = hyper::Request::builder()
+        let mut request = hyper::Request::builder()
             .method(method)
             .uri(url)
-            .header("user-agent", "lambda-wasm-tests")
-            .body(Full::new(body.into()))
-            .expect("a request");
+            .header("user-agent", "lambda-wasm-tests");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request.body(Full::new(body.into())).expect("a request");
         tokio::time::timeout(INVOKE_LIMIT, self.client.request(request))
             .await
             .expect("no response head in time")

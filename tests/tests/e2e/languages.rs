@@ -226,8 +226,24 @@ async fn the_packages_app_without_its_requirements_fails_to_build_naming_the_pac
 
 /// The whole body of a Function URL request, and its status.
 async fn url_request(function: &Function, method: &str, path: &str, body: &str) -> (u16, serde_json::Value) {
+    url_request_with(function, method, path, &[], body).await
+}
+
+/// Like [`url_request`], with request headers.
+async fn url_request_with(
+    function: &Function,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, serde_json::Value) {
     let response = function
-        .request(method, &format!("/lambda-url/function{path}"), body.to_owned())
+        .request_with(
+            method,
+            &format!("/lambda-url/function{path}"),
+            headers,
+            body.to_owned(),
+        )
         .await;
     let status = response.status().as_u16();
     let mut body = response.into_body();
@@ -278,4 +294,37 @@ async fn powertools_routes_a_function_url_and_its_logs_and_metrics_pass_as_writt
         .expect("the EMF document");
     assert_eq!(emf["_aws"]["CloudWatchMetrics"][0]["Namespace"], "shop");
     assert_eq!(emf["OrdersCreated"], json!([1.0]));
+}
+
+#[tokio::test]
+async fn middy_routes_a_function_url_with_node_builtins() {
+    let (_dir, cwasm) = precompiled("js-middy-api").await;
+    let env = [("TABLE_NAME", "items-table")];
+    let function = Function::configured(&cwasm, &env, MINUTE, |config| {
+        config.function_name = "items-api".to_owned();
+    })
+    .await;
+    let (status, body) = url_request(&function, "GET", "/items/42", "").await;
+    // The table's name from `process.env` and the function's from AWS's context name, both read at the call.
+    assert_eq!(
+        (status, body),
+        (
+            200,
+            json!({"id": "42", "table": "items-table", "servedBy": "items-api"})
+        )
+    );
+    let json_type = [("content-type", "application/json")];
+    let (status, body) =
+        url_request_with(&function, "POST", "/items", &json_type, r#"{"name":"kettle"}"#).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["name"], "kettle");
+    // node:crypto's SHA-256, as Node computes it.
+    assert_eq!(body["etag"], "20cd4732ae60507a");
+    assert_eq!(body["id"].as_str().map(str::len), Some(36));
+    // Middy's errors: a body that is not JSON is refused by the parser, an unknown route is 404.
+    let (status, _) = url_request_with(&function, "POST", "/items", &json_type, "{not json").await;
+    assert_eq!(status, 415);
+    let (status, _) = url_request(&function, "DELETE", "/nowhere", "").await;
+    assert_eq!(status, 404);
+    function.assert_one_process();
 }
