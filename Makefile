@@ -89,11 +89,11 @@ dist-setup:
 ## component compiled for its CPU under the emulator (the other CPU's through qemu).
 dist: dist-setup
 	CC_$(subst -,_,$(DIST_TRIPLE_x86_64))=$(TOOLS)/bin/zigcc-x86_64-linux-musl \
-	CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER=rust-lld CARGO_PROFILE_RELEASE_STRIP=symbols \
+	CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER=rust-lld CARGO_PROFILE_RELEASE_STRIP=symbols LAMBDA_WASM_PACK_RELOCS=1 \
 		$(CARGO) build --locked -p lambda-wasm-host --bin bootstrap --release $(DIST_FEATURES) \
 		--target $(DIST_TRIPLE_x86_64)
 	CC_$(subst -,_,$(DIST_TRIPLE_arm64))=$(TOOLS)/bin/zigcc-aarch64-linux-musl \
-	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER=rust-lld CARGO_PROFILE_RELEASE_STRIP=symbols \
+	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER=rust-lld CARGO_PROFILE_RELEASE_STRIP=symbols LAMBDA_WASM_PACK_RELOCS=1 \
 		$(CARGO) build --locked -p lambda-wasm-host --bin bootstrap --release $(DIST_FEATURES) \
 		--target $(DIST_TRIPLE_arm64)
 	for arch in x86_64 arm64; do \

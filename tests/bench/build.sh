@@ -3,9 +3,10 @@
 # - bin/bootstrap: the release `bootstrap` as `make dist` ships it (lean: no compiler), for this machine;
 # - bin/native-echo, bin/native-concurrent (the Managed Instances peer) and the harness (target/release/lambda-wasm-bench): release builds of this crate, and its
 #   micro-benchmarks (benches/micro.rs), which `cargo bench --profile release` then runs without rebuilding;
-# - task/<lang>-echo.cwasm: the echo guests of guests/ (Rust, C, Python, JavaScript) built with the SDKs'
-#   toolchains and precompiled with `lambda-wasm compile` (target/debug/lambda-wasm, which `make build` makes);
-# - python/: a virtualenv with AWS's Python runtime interface client (peers/python/requirements.txt);
+# - task/<lang>-echo.cwasm: the echo guests of guests/ (Rust, C, Python, JavaScript), and python-app (the "real
+#   app": the SDK's http and aws modules, Jinja2, PyYAML), built with the SDKs' toolchains and precompiled with `lambda-wasm compile` (target/debug/lambda-wasm, which `make build` makes);
+# - python/: a virtualenv with AWS's Python runtime interface client and the real app peer's packages
+#   (peers/python/requirements.txt);
 # - peers/node/node_modules: AWS's Node.js runtime interface client from the committed lock file; its native addon
 #   builds with Debian's cmake, autoconf, automake and libtool (apt-get), and npm runs its install script because
 #   package.json approves it (`allowScripts`).
@@ -33,7 +34,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 echo "== release binaries" >&2
-cargo build --locked --release -p lambda-wasm-host --no-default-features --bin bootstrap
+# Packed relative relocations, as `make dist` links it (this machine's glibc, 2.36 or later, applies them).
+LAMBDA_WASM_PACK_RELOCS=1 cargo build --locked --release -p lambda-wasm-host --no-default-features --bin bootstrap
 cargo build --locked --release -p lambda-wasm-bench --bins --benches
 # Stripped, as `make dist` ships `bootstrap` (the native peer too, to compare like with like).
 for bin in bootstrap native-echo native-concurrent; do strip -o "$out/bin/$bin" "target/release/$bin"; done
@@ -45,11 +47,12 @@ CARGO_TARGET_DIR=$root/target/wasm-guests cargo build --locked --release --targe
 cp "$root/target/wasm-guests/wasm32-wasip2/release/bench_rust_echo.wasm" "$out/wasm/rust-echo.wasm"
 guest-sdk/c/build.sh "$out/wasm/c-echo.wasm" "$bench/guests/c-echo/app.c" >&2
 guest-sdk/python/build.sh "$bench/guests/python-echo" app handler "$out/wasm/python-echo.wasm" >&2
+guest-sdk/python/build.sh "$bench/guests/python-app" app handler "$out/wasm/python-app.wasm" >&2
 guest-sdk/js/setup.sh "$bench/guests/js-echo"
 (cd "$bench/guests/js-echo" && node_modules/.bin/lambda-wasm-js build app.js -o "$out/wasm/js-echo.wasm" >&2)
 
 arch=$(case "$(uname -m)" in aarch64) echo arm64;; *) echo x86_64;; esac)
-for name in rust-echo c-echo python-echo js-echo; do
+for name in rust-echo c-echo python-echo python-app js-echo; do
   "$cli" compile "$out/wasm/$name.wasm" -o "$out/task/$name.cwasm" --target "$arch" >&2
 done
 

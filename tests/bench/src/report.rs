@@ -89,11 +89,11 @@ fn targets(results: &[Measured]) -> Vec<Target> {
         |v| v <= 1.10,
     );
     ratio(
-        "Cold start median, Rust component / native: at most 1.5x",
+        "Cold start median, Rust component / native: at most 1.25x",
         "rust",
         "native",
         |m| m.cold.median_ms(),
-        |v| v <= 1.5,
+        |v| v <= 1.25,
     );
     ratio(
         "Cold start median, awslambdaric / Python component: at least 3x",
@@ -112,9 +112,9 @@ fn targets(results: &[Measured]) -> Vec<Target> {
     if let (Some(invocation), Some(environment)) = (find("rust-invocation"), find("rust")) {
         let extra = invocation.warm.p50_us() - environment.warm.p50_us();
         targets.push(Target {
-            what: "Warm p50, invocation isolation over environment isolation (Rust): under 50 us",
+            what: "Warm p50, invocation isolation over environment isolation (Rust): under 20 us",
             measured: format!("{extra:+.1} us"),
-            met: extra < 50.0,
+            met: extra < 20.0,
         });
     }
     targets

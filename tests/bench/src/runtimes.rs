@@ -125,6 +125,26 @@ pub fn all(dir: &Path, source: &Path) -> Vec<Runtime> {
             working_dir: python.clone(),
             artifacts: vec![("echo.py", python.join("echo.py"))],
         },
+        wasm(
+            "python-app",
+            "lambda-wasm Python real app (http, aws, Jinja2, PyYAML)",
+            "python-app",
+            "environment",
+        ),
+        Runtime {
+            key: "awslambdaric-app",
+            name: "Python awslambdaric real app (botocore, Jinja2, PyYAML)",
+            kind: Kind::Managed,
+            command: vec![
+                dir.join("python/bin/python").into_os_string(),
+                "-m".into(),
+                "awslambdaric".into(),
+                "app.handler".into(),
+            ],
+            env: vec![],
+            working_dir: python.clone(),
+            artifacts: vec![("app.py", python.join("app.py"))],
+        },
         wasm("js", "lambda-wasm JavaScript", "js-echo", "environment"),
         Runtime {
             key: "aws-lambda-ric",

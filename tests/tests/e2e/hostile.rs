@@ -163,10 +163,11 @@ async fn platform_secrets_stay_out_and_the_functions_own_variables_pass() {
 async fn a_guest_holding_files_is_stopped_before_the_hosts_descriptors_run_out() {
     let tmp = tempfile::tempdir().unwrap();
     let tmp_path = tmp.path().display().to_string();
-    let function = Function::with(
+    let function = Function::configured(
         Path::new(FILESYSTEM.path),
         &[("LAMBDA_WASM_GUEST_TMP", &tmp_path)],
         MINUTE,
+        |config| config.memory_mb = SMALL_MB,
     )
     .await;
     // More files than Lambda's 1,024 descriptors, kept open across invocations.
@@ -191,12 +192,16 @@ async fn a_guest_holding_files_is_stopped_before_the_hosts_descriptors_run_out()
         .await
         .expect_ok();
     assert_eq!(body["ok"], true, "{body}");
+    assert_peak_under_memory_size(&function);
     function.assert_one_process();
 }
 
 #[tokio::test]
 async fn a_huge_log_record_is_refused_before_the_host_copies_it() {
-    let function = Function::with(Path::new(BEHAVIORS.path), &[], MINUTE).await;
+    let function = Function::configured(Path::new(BEHAVIORS.path), &[], MINUTE, |config| {
+        config.memory_mb = SMALL_MB;
+    })
+    .await;
     let body = function
         .invoke_json(json!({"action": "log-big", "mib": 16}))
         .await
@@ -213,6 +218,7 @@ async fn a_huge_log_record_is_refused_before_the_host_copies_it() {
         .await
         .expect_ok();
     assert_eq!(fine["logged_mib"], 1);
+    assert_peak_under_memory_size(&function);
     function.assert_one_process();
 }
 
@@ -278,7 +284,10 @@ async fn a_huge_streamed_error_is_cut_to_fit_the_trailers() {
 
 #[tokio::test]
 async fn an_error_whose_strings_alias_one_buffer_is_refused_before_the_host_copies_it() {
-    let function = Function::with(Path::new(lambda_wasm_tests::TRAPS.path), &[], MINUTE).await;
+    let function = Function::configured(Path::new(lambda_wasm_tests::TRAPS.path), &[], MINUTE, |config| {
+        config.memory_mb = SMALL_MB;
+    })
+    .await;
     let body = function.invoke("a").await.expect_error("Runtime.OutputTooLarge");
     assert!(
         body["errorMessage"]
@@ -287,8 +296,7 @@ async fn an_error_whose_strings_alias_one_buffer_is_refused_before_the_host_copi
         "{body}"
     );
     // The host copied at most 8 MiB of the 3 GB the aliases add up to: the environment stayed small.
-    let peak = function.last_max_memory_mb().expect("a REPORT line");
-    assert!(peak < 128, "the environment's peak was {peak} MB");
+    assert_peak_under_memory_size(&function);
     let fine = function.invoke("fine").await;
     assert_eq!((fine.function_error.as_deref(), fine.body.len()), (None, 0));
     function.assert_one_process();
