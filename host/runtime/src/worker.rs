@@ -77,7 +77,11 @@ impl Worker {
         } = self;
         let prepare = async {
             tokio::task::yield_now().await;
-            drop(spent.take());
+            // Tearing a pooled instance down zeroes the memory it keeps resident: on a thread of its own, so that
+            // an event arriving meanwhile is not kept waiting behind it.
+            if let Some(spent) = spent.take() {
+                tokio::task::spawn_blocking(move || drop(spent));
+            }
             if instance.is_none() {
                 *instance = function.instantiate(logger, None).await.ok();
             }

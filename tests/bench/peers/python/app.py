@@ -15,6 +15,7 @@ DEFAULTS = yaml.safe_load("greeting: Hello\nname: world\n")
 
 
 def handler(event, context):
-    """Returns the event, with a line rendered from it."""
+    """Renders a line from the event (the work an app does), then returns the event, as every benchmark row does."""
     values = {**DEFAULTS, **(event if isinstance(event, dict) else {})}
-    return {"event": event, "line": PROMPT.render(**values)}
+    line = PROMPT.render(**values)
+    return event if line else None
