@@ -179,10 +179,9 @@ pub fn for_isolation(isolation: Isolation, memory_limit: usize, workers: usize) 
     let mut config = config();
     if isolation == Isolation::Invocation {
         let mut pool = PoolingAllocationConfig::default();
-        // Each worker runs one instance at a time and makes the next while `/next` waits; the one it just used is
-        // torn down on a thread of its own meanwhile. Three slots a worker: the instance in use, the one made for
-        // its next event, and the one being torn down.
-        let slots = u32::try_from(workers.max(1) * 3).unwrap_or(u32::MAX);
+        // Each worker runs one instance at a time; the one it just used is dropped before its next is made, so
+        // two slots a worker: the instance in use and the one made for its next event.
+        let slots = u32::try_from(workers.max(1) * 2).unwrap_or(u32::MAX);
         pool.total_component_instances(slots)
             // A wasip2 component holds several core instances (Python's about a dozen): 32 each.
             .max_core_instances_per_component(32)

@@ -77,11 +77,9 @@ impl Worker {
         } = self;
         let prepare = async {
             tokio::task::yield_now().await;
-            // Tearing a pooled instance down zeroes the memory it keeps resident: on a thread of its own, so that
-            // an event arriving meanwhile is not kept waiting behind it.
-            if let Some(spent) = spent.take() {
-                tokio::task::spawn_blocking(move || drop(spent));
-            }
+            // Dropped here, before the next instance is made: its memory goes back to the environment's budget
+            // first (torn down on another thread, the next instance could find the budget still spent).
+            drop(spent.take());
             if instance.is_none() {
                 *instance = function.instantiate(logger, None).await.ok();
             }
