@@ -1,12 +1,15 @@
 //! Bounds on what guests can take: the memory budget of the whole execution environment, shared by every
-//! store (N concurrent invocations under Managed Instances must not each take the function's memory), and the
-//! size of each guest table.
+//! store (N concurrent invocations under Managed Instances must not each take the function's memory), which
+//! the host memory of guest tables is counted against too, and the size of each guest table.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Most elements a guest table may grow to (a large Python component has tens of thousands of functions).
 pub const MAX_TABLE_ELEMENTS: usize = 1_000_000;
+/// Host bytes counted for each table element a guest grows (wasmtime keeps a pointer an element): tables live
+/// outside linear memory, so without this a component of many tables could hold gigabytes the budget never saw.
+pub const TABLE_ELEMENT_BYTES: usize = 8;
 
 /// The bytes of linear memory every store of the environment may hold together. Shared by the stores' limiters.
 #[derive(Debug)]
@@ -111,11 +114,22 @@ impl wasmtime::ResourceLimiter for MemoryCap {
 
     fn table_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        Ok(desired <= MAX_TABLE_ELEMENTS && maximum.is_none_or(|max| desired <= max))
+        if desired > MAX_TABLE_ELEMENTS || maximum.is_some_and(|max| desired > max) {
+            return Ok(false);
+        }
+        let more = desired
+            .saturating_sub(current)
+            .saturating_mul(TABLE_ELEMENT_BYTES);
+        if !self.budget.take(more) {
+            self.refused = true;
+            return Ok(false);
+        }
+        self.held = self.held.saturating_add(more);
+        Ok(true)
     }
 }
 
@@ -123,6 +137,33 @@ impl wasmtime::ResourceLimiter for MemoryCap {
 mod tests {
     use super::*;
     use wasmtime::ResourceLimiter;
+
+    #[test]
+    fn tables_count_against_the_same_budget_and_each_is_bounded() {
+        let budget = MemoryBudget::new(10 * TABLE_ELEMENT_BYTES);
+        let mut cap = MemoryCap::new(budget.clone());
+        assert!(cap.table_growing(0, 6, None).unwrap_or(false));
+        assert!(
+            !cap.table_growing(0, 6, None).unwrap_or(true),
+            "a second table past the budget"
+        );
+        assert!(cap.table_growing(0, 4, None).unwrap_or(false), "exactly up to it");
+        assert!(
+            !cap.memory_growing(0, 1, None).unwrap_or(true),
+            "memory shares it"
+        );
+        drop(cap);
+        let mut fresh = MemoryCap::new(MemoryBudget::new(usize::MAX));
+        assert!(
+            !fresh
+                .table_growing(0, MAX_TABLE_ELEMENTS + 1, None)
+                .unwrap_or(true)
+        );
+        assert!(
+            MemoryCap::new(budget).table_growing(0, 10, None).unwrap_or(false),
+            "given back when the store goes"
+        );
+    }
 
     #[test]
     fn the_cap_is_on_the_sum_of_memories() {

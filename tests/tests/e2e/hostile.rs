@@ -401,3 +401,26 @@ async fn big_stream_writes_are_buffered_in_bounded_frames() {
     assert!(payload.len() > 200 << 16, "{}", payload.len());
     function.assert_one_process();
 }
+
+#[tokio::test]
+async fn guest_tables_count_against_the_memory_budget() {
+    let function = Function::configured(Path::new(lambda_wasm_tests::TRAPS.path), &[], MINUTE, |config| {
+        config.memory_mb = SMALL_MB;
+    })
+    .await;
+    // 16 tables of 1,000,000 elements would hold 128 MB of host memory: the 96 MiB budget grants some, no table
+    // grows past 1,000,000 elements, and the guest learns it from `table.grow` (-1), not from a trap.
+    let answer = function.invoke("t").await;
+    assert_eq!(answer.function_error, None, "{answer:?}");
+    let granted = u32::from_le_bytes(answer.body[..4].try_into().unwrap());
+    assert!(
+        (1_000_000..16_000_000).contains(&granted),
+        "{granted} elements granted"
+    );
+    assert_eq!(granted % 1_000_000, 0);
+    assert_peak_under_memory_size(&function);
+    // The instance keeps its tables; the environment still answers.
+    let fine = function.invoke("fine").await;
+    assert_eq!((fine.function_error.as_deref(), fine.body.len()), (None, 0));
+    function.assert_one_process();
+}
