@@ -2,7 +2,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { api } from './app.js';
+import { makeApi } from './app.js';
+
+const api = makeApi();
 
 const context = { functionName: 'items-api', getRemainingTimeInMillis: () => 3000 };
 const event = (method, rawPath, body) => ({

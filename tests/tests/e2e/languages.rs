@@ -297,9 +297,13 @@ async fn powertools_routes_a_function_url_and_its_logs_and_metrics_pass_as_writt
 }
 
 #[tokio::test]
-async fn middy_routes_a_function_url_with_node_builtins() {
+async fn middy_and_powertools_route_a_function_url_with_node_builtins() {
     let (_dir, cwasm) = precompiled("js-middy-api").await;
-    let env = [("TABLE_NAME", "items-table")];
+    let env = [
+        ("TABLE_NAME", "items-table"),
+        ("POWERTOOLS_SERVICE_NAME", "items"),
+        ("POWERTOOLS_METRICS_NAMESPACE", "shop"),
+    ];
     let function = Function::configured(&cwasm, &env, MINUTE, |config| {
         config.function_name = "items-api".to_owned();
     })
@@ -326,5 +330,30 @@ async fn middy_routes_a_function_url_with_node_builtins() {
     assert_eq!(status, 415);
     let (status, _) = url_request(&function, "DELETE", "/nowhere", "").await;
     assert_eq!(status, 404);
+    // Powertools for TypeScript: its Logger's record and its Metrics' EMF document reach the log as written,
+    // made with the function's environment (read at the first call, not at build time) and the invocation's
+    // context, with the host's request id.
+    let records: Vec<serde_json::Value> = function
+        .logs()
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .collect();
+    let created = records
+        .iter()
+        .find(|r| r["message"] == "item created")
+        .unwrap_or_else(|| panic!("Logger's record: {records:#?}"));
+    assert_eq!(
+        (&created["level"], &created["service"], &created["item"]),
+        (&json!("INFO"), &json!("items"), &json!("kettle")),
+        "{created}"
+    );
+    assert_eq!(created["function_name"], "items-api", "{created}");
+    assert_eq!(created["requestId"].as_str().map(str::len), Some(36), "{created}");
+    let emf = records
+        .iter()
+        .find(|r| r.get("_aws").is_some() && r.get("ItemsCreated").is_some())
+        .unwrap_or_else(|| panic!("the EMF document: {records:#?}"));
+    assert_eq!(emf["_aws"]["CloudWatchMetrics"][0]["Namespace"], "shop");
+    assert_eq!(emf["service"], "items");
     function.assert_one_process();
 }
