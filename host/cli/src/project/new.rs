@@ -31,18 +31,28 @@ const SAMPLE_EVENT: File = ("events/sample.json", "{\"name\": \"Ada\"}\n");
 const GITIGNORE: File = (".gitignore", "target/\nnode_modules/\ndist/\n__pycache__/\n");
 
 fn template(language: Language, streaming: bool) -> Vec<File> {
+    // What only a new project needs (its manifest, where the SDK is) is in `templates/`; the handlers and their
+    // tests are the hello examples themselves, which `make test` builds and runs.
     macro_rules! t {
         ($path:literal, $source:literal) => {
             ($path, include_str!(concat!("../../templates/", $source)))
         };
     }
+    macro_rules! example {
+        ($path:literal, $source:literal) => {
+            (
+                $path,
+                include_str!(concat!("../../../../examples/", $source)),
+            )
+        };
+    }
     match (language, streaming) {
         (Language::Rust, false) => vec![
             t!("Cargo.toml", "rust/Cargo.toml"),
-            t!("src/lib.rs", "rust/lib.rs"),
+            example!("src/lib.rs", "rust-hello/src/lib.rs"),
         ],
         (Language::Rust, true) => vec![
-            t!("Cargo.toml", "rust-streaming/Cargo.toml"),
+            t!("Cargo.toml", "rust/Cargo.toml"),
             t!("src/lib.rs", "rust-streaming/lib.rs"),
         ],
         (Language::Python, false) => vec![
@@ -56,18 +66,18 @@ fn template(language: Language, streaming: bool) -> Vec<File> {
             t!("requirements.txt", "python/requirements.txt"),
         ],
         (Language::Js, _) => vec![
-            t!("app.js", "js/app.js"),
-            t!("app.test.js", "js/app.test.js"),
+            example!("app.js", "js-hello/app.js"),
+            example!("app.test.js", "js-hello/app.test.js"),
             t!("package.json", "js/package.json"),
         ],
         (Language::Ts, _) => vec![
-            t!("app.ts", "ts/app.ts"),
-            t!("app.test.ts", "ts/app.test.ts"),
+            example!("app.ts", "ts-hello/app.ts"),
+            example!("app.test.ts", "ts-hello/app.test.ts"),
             t!("package.json", "ts/package.json"),
-            t!("tsconfig.json", "ts/tsconfig.json"),
+            example!("tsconfig.json", "ts-hello/tsconfig.json"),
         ],
         (Language::C, _) => vec![
-            t!("app.c", "c/app.c"),
+            example!("app.c", "c-hello/app.c"),
             t!("test_app.c", "c/test_app.c"),
             t!("test.sh", "c/test.sh"),
         ],

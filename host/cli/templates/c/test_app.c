@@ -15,7 +15,7 @@ int main(void) {
     lambda_context_t ctx = {.request_id = "test-request"};
     lambda_buf_t response = {0};
     lambda_error_t error = {0};
-    if (handle(&ctx, event, strlen(event), &response, &error) != 0) {
+    if (hello(&ctx, event, strlen(event), &response, &error) != 0) {
         fprintf(stderr, "FAIL: %s: %s\n", error.type, error.message);
         return 1;
     }
