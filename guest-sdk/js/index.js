@@ -7,7 +7,7 @@
 //     return { message: `Hello, ${event.name}!`, requestId: context.requestId };
 //   });
 //
-// `process.env` holds the function's environment during each invocation (`wasi:cli/environment`, read per call,
+// `process.env` holds the function's environment during each invocation (`wasi:cli/environment`, read at the first call,
 // `_X_AMZN_TRACE_ID` included); AWS calls signed by the host are in `lambda-wasm-sdk/aws` (aws.js).
 //
 // This file wires the SDK (sdk.js) to the host's imports, which exist only inside a component built by

@@ -41,13 +41,18 @@ export class InvocationError extends Error {
 export function bind(host) {
   const log = makeLog(host);
 
+  let environmentRead = false;
+
   function handler(fn, options = {}) {
     checkHandler(fn);
     const raw = Boolean(options.raw);
     // The export componentize-js calls: `handle(ctx, event)`, `event` a Uint8Array, `ctx` the WIT record. A
     // WIT `err` is returned by throwing an object whose `payload` is the `handler-error` record.
     const handle = (ctx, event) => {
-      refreshEnvironment(host, ctx);
+      // The function's environment is the same for every invocation of the process: read once, at the first
+      // (module code ran at build time, without it); the trace id changes with each.
+      if (environmentRead) setTraceId(ctx);
+      else environmentRead = refreshEnvironment(host, ctx);
       const result = run(() => respond(fn, makeContext(ctx, host), event, raw));
       if (isPromise(result)) {
         return result.then(unwrap, (failure) => unwrap({ failure }));
@@ -237,14 +242,15 @@ function isFrame(line) {
 }
 
 /**
- * Fills `process.env` with the function's environment, read from the host at each invocation (a component is
- * pre-initialized at build time, when none of it exists), and `_X_AMZN_TRACE_ID` with the invocation's trace id
+ * Fills `process.env` with the function's environment, read from the host (the handler does it at its first
+ * invocation: a component is pre-initialized at build time, when none of it exists), and `_X_AMZN_TRACE_ID` with
+ * the invocation's trace id
  * (removed when it has none), as AWS's Node runtime does. Without an `environment` import (unit tests in Node)
  * `process.env` is left alone. Updated in place: a library that kept a reference to `process.env` sees the same
  * object.
  */
 export function refreshEnvironment(host, ctx) {
-  if (!host.environment) return;
+  if (!host.environment) return false;
   globalThis.process ??= {};
   globalThis.process.env ??= {};
   const env = globalThis.process.env;
@@ -253,6 +259,14 @@ export function refreshEnvironment(host, ctx) {
     if (!fresh.has(name)) delete env[name];
   }
   for (const [name, value] of fresh) env[name] = value;
+  setTraceId(ctx);
+  return true;
+}
+
+/** `_X_AMZN_TRACE_ID` in `process.env`: the invocation's trace header, removed when it has none. */
+function setTraceId(ctx) {
+  const env = globalThis.process?.env;
+  if (!env) return;
   if (ctx && ctx.xrayTraceId) env._X_AMZN_TRACE_ID = ctx.xrayTraceId;
   else delete env._X_AMZN_TRACE_ID;
 }

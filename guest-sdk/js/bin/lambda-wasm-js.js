@@ -19,7 +19,7 @@ const sdkDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const usage = `usage: lambda-wasm-js build <entry.js> -o <component.wasm> [--world <name>] [--wit <path>] [--http] [--bundle <bundle.js>]`;
 
 /** The world a component is built for, by the world asked for: the handler worlds plus `wasi:cli/environment`
- * (`wit/js.wit`), which the SDK reads into `process.env` per invocation. */
+ * (`wit/js.wit`), which the SDK reads into `process.env` at the first invocation. */
 const JS_WORLDS = { handler: 'js-handler', 'streaming-handler': 'js-streaming-handler' };
 
 function parse(argv) {

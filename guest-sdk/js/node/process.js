@@ -1,5 +1,5 @@
 // `process` (`node:process`, and the global the bundler injects): the parts Lambda libraries use. `env` is the
-// function's environment, filled by the SDK at each invocation (empty at build time, when module code runs);
+// function's environment, filled by the SDK at the first invocation (empty at build time, when module code runs);
 // stdout and stderr write to the function's log. One object, shared with the SDK through `globalThis.process`.
 const write = (print) => ({
   write(chunk) {

@@ -171,3 +171,22 @@ test('an HTTP-shaped result loses a content-length that does not match its body'
   assert.equal(withoutStaleLength(base64), base64);
   assert.equal(withoutStaleLength('text'), 'text');
 });
+
+test('the handler reads the environment once, and the trace id at every call', () => {
+  const saved = globalThis.process;
+  try {
+    globalThis.process = { env: {} };
+    let reads = 0;
+    const host = { log() {}, environment: () => (reads++, [['AWS_REGION', 'eu-west-1']]) };
+    const handle = bind(host).handler(() => process.env._X_AMZN_TRACE_ID ?? null);
+    const call = (xrayTraceId) =>
+      JSON.parse(new TextDecoder().decode(handle({ requestId: 'r', deadlineMs: 0n, xrayTraceId }, new TextEncoder().encode('{}'))));
+    assert.equal(call('Root=1-a'), 'Root=1-a');
+    assert.equal(call('Root=1-b'), 'Root=1-b');
+    assert.equal(call(undefined), null);
+    assert.equal(reads, 1);
+    assert.equal(process.env.AWS_REGION, 'eu-west-1');
+  } finally {
+    globalThis.process = saved;
+  }
+});
