@@ -86,6 +86,16 @@ impl MemoryCap {
     pub fn cap(&self) -> usize {
         self.budget.cap()
     }
+
+    /// Takes `bytes` of the budget for this store, or marks the refusal (a trap that follows is out of memory).
+    fn charge(&mut self, bytes: usize) -> bool {
+        if !self.budget.take(bytes) {
+            self.refused = true;
+            return false;
+        }
+        self.held = self.held.saturating_add(bytes);
+        true
+    }
 }
 
 impl Drop for MemoryCap {
@@ -101,15 +111,13 @@ impl wasmtime::ResourceLimiter for MemoryCap {
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        let more = desired.saturating_sub(current);
-        if maximum.is_some_and(|max| desired > max) || !self.budget.take(more) {
-            // Refused, not trapped: `memory.grow` returns -1 and the guest may recover (Python raises
-            // MemoryError); a Rust guest aborts, and the trap is then reported as out of memory.
+        // Refused, not trapped: `memory.grow` returns -1 and the guest may recover (Python raises MemoryError);
+        // a Rust guest aborts, and the trap is then reported as out of memory.
+        if maximum.is_some_and(|max| desired > max) {
             self.refused = true;
             return Ok(false);
         }
-        self.held = self.held.saturating_add(more);
-        Ok(true)
+        Ok(self.charge(desired.saturating_sub(current)))
     }
 
     fn table_growing(
@@ -121,15 +129,11 @@ impl wasmtime::ResourceLimiter for MemoryCap {
         if desired > MAX_TABLE_ELEMENTS || maximum.is_some_and(|max| desired > max) {
             return Ok(false);
         }
-        let more = desired
-            .saturating_sub(current)
-            .saturating_mul(TABLE_ELEMENT_BYTES);
-        if !self.budget.take(more) {
-            self.refused = true;
-            return Ok(false);
-        }
-        self.held = self.held.saturating_add(more);
-        Ok(true)
+        Ok(self.charge(
+            desired
+                .saturating_sub(current)
+                .saturating_mul(TABLE_ELEMENT_BYTES),
+        ))
     }
 }
 
