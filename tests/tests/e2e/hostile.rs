@@ -11,13 +11,32 @@ use http_body_util::Full;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use lambda_wasm_tests::{BEHAVIORS, ENVIRONMENT, FILESYSTEM, OPS, OPS_STREAMING, OUTBOUND, STREAMING};
+use lambda_wasm_tests::{
+    BEHAVIORS, ENVIRONMENT, FILESYSTEM, Guest, OPS, OPS_STREAMING, OUTBOUND, STREAMING, TRAPS,
+};
 use serde_json::json;
 
 use crate::harness::Function;
 use crate::stream::EventStream;
 
 const MINUTE: Duration = Duration::from_secs(60);
+
+/// The memory size of the functions the resource attacks run in, in MB.
+const SMALL_MB: u32 = 128;
+
+/// `guest` with `env` on a function of `SMALL_MB`, so that the environment's peak can be held to its size.
+async fn small_function(guest: Guest, env: &[(&str, &str)]) -> Function {
+    Function::configured(Path::new(guest.path), env, MINUTE, |config| {
+        config.memory_mb = SMALL_MB;
+    })
+    .await
+}
+
+/// Asserts the environment's peak (the REPORT's Max Memory Used: host and guest) stayed under the function's size.
+fn assert_peak_under_memory_size(function: &Function) {
+    let peak = function.last_max_memory_mb().expect("a REPORT line");
+    assert!(peak < u64::from(SMALL_MB), "the environment's peak was {peak} MB");
+}
 
 /// A loopback HTTP server that answers `hello` to everything; returns its port.
 async fn hello_server() -> u16 {
@@ -163,13 +182,7 @@ async fn platform_secrets_stay_out_and_the_functions_own_variables_pass() {
 async fn a_guest_holding_files_is_stopped_before_the_hosts_descriptors_run_out() {
     let tmp = tempfile::tempdir().unwrap();
     let tmp_path = tmp.path().display().to_string();
-    let function = Function::configured(
-        Path::new(FILESYSTEM.path),
-        &[("LAMBDA_WASM_GUEST_TMP", &tmp_path)],
-        MINUTE,
-        |config| config.memory_mb = SMALL_MB,
-    )
-    .await;
+    let function = small_function(FILESYSTEM, &[("LAMBDA_WASM_GUEST_TMP", &tmp_path)]).await;
     // More files than Lambda's 1,024 descriptors, kept open across invocations.
     let answer = function
         .invoke_json(json!({"action": "hold", "path": "/tmp", "count": 1100}))
@@ -198,10 +211,7 @@ async fn a_guest_holding_files_is_stopped_before_the_hosts_descriptors_run_out()
 
 #[tokio::test]
 async fn a_huge_log_record_is_refused_before_the_host_copies_it() {
-    let function = Function::configured(Path::new(BEHAVIORS.path), &[], MINUTE, |config| {
-        config.memory_mb = SMALL_MB;
-    })
-    .await;
+    let function = small_function(BEHAVIORS, &[]).await;
     let body = function
         .invoke_json(json!({"action": "log-big", "mib": 16}))
         .await
@@ -284,10 +294,7 @@ async fn a_huge_streamed_error_is_cut_to_fit_the_trailers() {
 
 #[tokio::test]
 async fn an_error_whose_strings_alias_one_buffer_is_refused_before_the_host_copies_it() {
-    let function = Function::configured(Path::new(lambda_wasm_tests::TRAPS.path), &[], MINUTE, |config| {
-        config.memory_mb = SMALL_MB;
-    })
-    .await;
+    let function = small_function(TRAPS, &[]).await;
     let body = function.invoke("a").await.expect_error("Runtime.OutputTooLarge");
     assert!(
         body["errorMessage"]
@@ -302,26 +309,9 @@ async fn an_error_whose_strings_alias_one_buffer_is_refused_before_the_host_copi
     function.assert_one_process();
 }
 
-/// The ops fixture (`tests/fixtures/ops`) on a 128 MB function: the event is its operations, two bytes each.
-async fn ops_function(guest: lambda_wasm_tests::Guest) -> Function {
-    Function::configured(Path::new(guest.path), &[], MINUTE, |config| {
-        config.memory_mb = SMALL_MB;
-    })
-    .await
-}
-
-/// The memory size of the functions the resource attacks run in, in MB.
-const SMALL_MB: u32 = 128;
-
-/// Asserts the environment's peak (the REPORT's Max Memory Used: host and guest) stayed under the function's size.
-fn assert_peak_under_memory_size(function: &Function) {
-    let peak = function.last_max_memory_mb().expect("a REPORT line");
-    assert!(peak < u64::from(SMALL_MB), "the environment's peak was {peak} MB");
-}
-
 #[tokio::test]
 async fn kept_http_fields_are_bounded_in_size_and_in_number() {
-    let function = ops_function(OPS).await;
+    let function = small_function(OPS, &[]).await;
     // A header block under 16 KiB is kept; one over it stops the instance (wasmtime traps rather than answer
     // `header-error`), with an error that says what was too large.
     let report = function.invoke(vec![11, 15]).await.expect_ok();
@@ -354,7 +344,7 @@ async fn kept_http_fields_are_bounded_in_size_and_in_number() {
 
 #[tokio::test]
 async fn random_bytes_are_capped_per_call() {
-    let function = ops_function(OPS).await;
+    let function = small_function(OPS, &[]).await;
     // 1 MiB in one call passes; 16 MiB (wasmtime's default allows 64 MiB, allocated on the host) is refused.
     let report = function.invoke(vec![12, 16]).await.expect_ok();
     assert_eq!(report["random"], 1 << 20, "{report}");
@@ -376,7 +366,7 @@ async fn random_bytes_are_capped_per_call() {
 
 #[tokio::test]
 async fn big_stream_writes_are_buffered_in_bounded_frames() {
-    let function = ops_function(OPS_STREAMING).await;
+    let function = small_function(OPS_STREAMING, &[]).await;
     // 96 MiB in writes of 4 MiB, read slowly: a buffer bounded by frames (8) rather than bytes would hold 32 MiB
     // of them; frames of 64 KiB hold 512 KiB.
     let ops: Vec<u8> = std::iter::repeat_n([14u8, 64], 24).flatten().collect();
@@ -404,10 +394,7 @@ async fn big_stream_writes_are_buffered_in_bounded_frames() {
 
 #[tokio::test]
 async fn guest_tables_count_against_the_memory_budget() {
-    let function = Function::configured(Path::new(lambda_wasm_tests::TRAPS.path), &[], MINUTE, |config| {
-        config.memory_mb = SMALL_MB;
-    })
-    .await;
+    let function = small_function(TRAPS, &[]).await;
     // 16 tables of 1,000,000 elements would hold 128 MB of host memory: the 96 MiB budget grants some, no table
     // grows past 1,000,000 elements, and the guest learns it from `table.grow` (-1), not from a trap.
     let answer = function.invoke("t").await;
