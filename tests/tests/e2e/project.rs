@@ -194,6 +194,7 @@ async fn new_refuses_a_folder_that_is_not_empty_and_streaming_where_the_sdk_has_
 /// `lambda-wasm watch <dir> --port 0`: the process, its invoke port, and its output lines as they come.
 async fn start_watch(
     dir: &Path,
+    extra: &[&str],
 ) -> (
     tokio::process::Child,
     u16,
@@ -202,6 +203,7 @@ async fn start_watch(
     use tokio::io::AsyncBufReadExt as _;
     let mut child = Command::new(workspace_binary("lambda-wasm"))
         .args(["watch", dir.to_str().unwrap(), "--port", "0"])
+        .args(extra)
         .stdout(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -244,7 +246,7 @@ async fn greeting(port: u16, i: usize) -> &'static str {
 async fn watch_swaps_in_the_edited_handler_without_dropping_a_request() {
     let parent = tempfile::tempdir().unwrap();
     let dir = new_project(parent.path(), "watched", "c", &[]).await;
-    let (_watch, port, mut output) = start_watch(&dir).await;
+    let (_watch, port, mut output) = start_watch(&dir, &[]).await;
     let app = dir.join("app.c");
     let source = std::fs::read_to_string(&app).unwrap();
     // Sequential invocations while the source changes under them: at most 2,000, ending 20 after the first new
@@ -283,4 +285,34 @@ async fn watch_swaps_in_the_edited_handler_without_dropping_a_request() {
     }
     assert!(failed, "watch never reported the failed build");
     assert_eq!(greeting(port, 0).await, "new");
+}
+
+#[tokio::test]
+async fn a_request_held_during_a_rebuild_is_timed_from_its_handover() {
+    // A Python rebuild and compile take seconds; the function's timeout is one.
+    let parent = tempfile::tempdir().unwrap();
+    let dir = new_project(parent.path(), "slow-build", "python", &[]).await;
+    let (_watch, port, mut output) = start_watch(&dir, &["--timeout", "1"]).await;
+    assert_eq!(greeting(port, 0).await, "old");
+    let app = dir.join("app.py");
+    let source = std::fs::read_to_string(&app).unwrap();
+    std::fs::write(&app, source.replace("f\"Hello, {name}!\"", "f\"Howdy, {name}!\"")).unwrap();
+    tokio::time::timeout(BUILD_LIMIT, async {
+        while let Some(line) = output.recv().await {
+            if line.contains("changed: rebuilding") {
+                return;
+            }
+        }
+        panic!("watch ended before it saw the change");
+    })
+    .await
+    .expect("the change was not seen");
+    // Sent while the rebuild runs: it waits longer than the timeout, then runs on the new code, in time.
+    let started = std::time::Instant::now();
+    assert_eq!(greeting(port, 1).await, "new");
+    assert!(
+        started.elapsed() > Duration::from_secs(1),
+        "the request did not wait for the rebuild ({:?})",
+        started.elapsed()
+    );
 }
