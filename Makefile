@@ -7,7 +7,7 @@ HELLO_WASM := $(GUEST_DIR)/$(GUEST_TARGET)/release/rust_hello.wasm
 # The guest SDK's and the Rust examples' native tests share one target folder: they build the same dependencies.
 GUEST_NATIVE := CARGO_TARGET_DIR=$(CURDIR)/target/guest-native
 
-.PHONY: demo test lint setup build hello clean-guests dist dist-setup bench fuzz
+.PHONY: demo test lint setup build hello clean-guests dist dist-setup dist-x86_64 dist-arm64 bench fuzz
 
 # `make dist`: the `bootstrap` Lambda runs, for x86_64 and arm64 (provided.al2023 has glibc 2.34, so: static musl).
 DIST_DIR := $(CURDIR)/target/dist
@@ -20,6 +20,10 @@ DIST_FEATURES ?= --no-default-features
 # Lambda architecture name -> Rust target triple.
 DIST_TRIPLE_x86_64 := x86_64-unknown-linux-musl
 DIST_TRIPLE_arm64 := aarch64-unknown-linux-musl
+# Lambda architecture name -> zig's target (the C cross compiler's).
+ZIG_TARGET_x86_64 := x86_64-linux-musl
+ZIG_TARGET_arm64 := aarch64-linux-musl
+upper = $(shell echo '$(1)' | tr a-z A-Z)
 
 ## Installs what the build needs that a fresh machine lacks: the wasm target of the pinned toolchain.
 setup:
@@ -87,22 +91,19 @@ dist-setup:
 ## its own (`-p`, never `--workspace`: feature unification would pull the CLI's compiler in), linked by rust-lld,
 ## symbols stripped. Then checked (tests/dist.rs): each one's ELF machine and glibc needs, and each serving a
 ## component compiled for its CPU under the emulator (the other CPU's through qemu).
-dist: dist-setup
-	CC_$(subst -,_,$(DIST_TRIPLE_x86_64))=$(TOOLS)/bin/zigcc-x86_64-linux-musl \
-	CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER=rust-lld CARGO_PROFILE_RELEASE_STRIP=symbols LAMBDA_WASM_PACK_RELOCS=1 \
-		$(CARGO) build --locked -p lambda-wasm-host --bin bootstrap --release $(DIST_FEATURES) \
-		--target $(DIST_TRIPLE_x86_64)
-	CC_$(subst -,_,$(DIST_TRIPLE_arm64))=$(TOOLS)/bin/zigcc-aarch64-linux-musl \
-	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER=rust-lld CARGO_PROFILE_RELEASE_STRIP=symbols LAMBDA_WASM_PACK_RELOCS=1 \
-		$(CARGO) build --locked -p lambda-wasm-host --bin bootstrap --release $(DIST_FEATURES) \
-		--target $(DIST_TRIPLE_arm64)
-	for arch in x86_64 arm64; do \
-		triple=$$(case $$arch in x86_64) echo $(DIST_TRIPLE_x86_64);; arm64) echo $(DIST_TRIPLE_arm64);; esac); \
-		mkdir -p $(DIST_DIR)/$$arch && cp target/$$triple/release/bootstrap $(DIST_DIR)/$$arch/bootstrap; \
-	done
+dist: dist-x86_64 dist-arm64
 	ls -l $(DIST_DIR)/*/bootstrap
 	$(MAKE) build
 	LAMBDA_WASM_DIST_DIR=$(DIST_DIR) $(CARGO) test --locked -p lambda-wasm-tests --features dist --test dist
+
+## One architecture's Lambda `bootstrap` (see `dist`), in target/dist/<arch>/bootstrap; `make bench` measures the
+## x86_64 one, as Lambda runs it.
+dist-x86_64 dist-arm64: dist-%: dist-setup
+	CC_$(subst -,_,$(DIST_TRIPLE_$*))=$(TOOLS)/bin/zigcc-$(ZIG_TARGET_$*) \
+	CARGO_TARGET_$(call upper,$(subst -,_,$(DIST_TRIPLE_$*)))_LINKER=rust-lld CARGO_PROFILE_RELEASE_STRIP=symbols \
+	LAMBDA_WASM_PACK_RELOCS=1 \
+		$(CARGO) build --locked -p lambda-wasm-host --bin bootstrap --release $(DIST_FEATURES) --target $(DIST_TRIPLE_$*)
+	mkdir -p $(DIST_DIR)/$* && cp target/$(DIST_TRIPLE_$*)/release/bootstrap $(DIST_DIR)/$*/bootstrap
 
 
 ## Benchmarks (BENCHMARKS.md): every runtime under the emulator in one run (lambda-wasm with Rust, C, Python and

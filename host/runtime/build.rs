@@ -1,5 +1,5 @@
-//! With `LAMBDA_WASM_PACK_RELOCS=1` (set by `make dist` and the benchmark's build), `bootstrap` is linked with
-//! packed relative relocations (`-z pack-relative-relocs`, DT_RELR): the table of relative relocations a
+//! With `LAMBDA_WASM_PACK_RELOCS=1` (set by `make dist`, whose `bootstrap` the benchmark measures), `bootstrap`
+//! is linked with packed relative relocations (`-z pack-relative-relocs`, DT_RELR): the table of relative relocations a
 //! position-independent binary carries shrinks from about 550 KB to a few KB, and the loader applies it in a
 //! fraction of the time, on every cold start, with ASLR kept. Opt-in because the loader must know DT_RELR: musl's
 //! static-PIE start-up does (since 1.2.4; the Lambda build is static musl), glibc since 2.36 (not Amazon Linux

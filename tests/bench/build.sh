@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds everything the benchmarks run, from source, into target/bench (installing what is missing first):
-# - bin/bootstrap: the release `bootstrap` as `make dist` ships it (lean: no compiler), for this machine;
+# - bin/bootstrap: the `bootstrap` Lambda runs, as `make dist` builds it for this machine's architecture (lean: no
+#   compiler; static musl, packed relocations, stripped);
 # - bin/native-echo, bin/native-concurrent (the Managed Instances peer) and the harness (target/release/lambda-wasm-bench): release builds of this crate, and its
 #   micro-benchmarks (benches/micro.rs), which `cargo bench --profile release` then runs without rebuilding;
 # - task/<lang>-echo.cwasm: the echo guests of guests/ (Rust, C, Python, JavaScript), and python-app (the "real
@@ -33,12 +34,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+arch=$(case "$(uname -m)" in aarch64) echo arm64;; *) echo x86_64;; esac)
 echo "== release binaries" >&2
-# Packed relative relocations, as `make dist` links it (this machine's glibc, 2.36 or later, applies them).
-LAMBDA_WASM_PACK_RELOCS=1 cargo build --locked --release -p lambda-wasm-host --no-default-features --bin bootstrap
+# The `bootstrap` measured is the one Lambda runs: `make dist`'s, for this machine's architecture.
+make -s -C "$root" "dist-$arch" >&2
+cp "$root/target/dist/$arch/bootstrap" "$out/bin/bootstrap"
 cargo build --locked --release -p lambda-wasm-bench --bins --benches
-# Stripped, as `make dist` ships `bootstrap` (the native peer too, to compare like with like).
-for bin in bootstrap native-echo native-concurrent; do strip -o "$out/bin/$bin" "target/release/$bin"; done
+# The native peers as cargo-lambda builds a function by default (glibc, dynamically linked), stripped.
+for bin in native-echo native-concurrent; do strip -o "$out/bin/$bin" "target/release/$bin"; done
 [ -x "$cli" ] || { echo "$cli is missing: run \`make build\` first" >&2; exit 1; }
 
 echo "== guests" >&2
@@ -51,7 +54,6 @@ guest-sdk/python/build.sh "$bench/guests/python-app" app handler "$out/wasm/pyth
 guest-sdk/js/setup.sh "$bench/guests/js-echo"
 (cd "$bench/guests/js-echo" && node_modules/.bin/lambda-wasm-js build app.js -o "$out/wasm/js-echo.wasm" >&2)
 
-arch=$(case "$(uname -m)" in aarch64) echo arm64;; *) echo x86_64;; esac)
 for name in rust-echo c-echo python-echo python-app js-echo; do
   "$cli" compile "$out/wasm/$name.wasm" -o "$out/task/$name.cwasm" --target "$arch" >&2
 done

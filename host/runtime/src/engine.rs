@@ -201,7 +201,10 @@ pub fn for_isolation(isolation: Isolation, memory_limit: usize, workers: usize) 
             // the start of its heap.
             .linear_memory_keep_resident(KEEP_RESIDENT)
             .table_keep_resident(KEEP_RESIDENT)
-            .async_stack_keep_resident(KEEP_RESIDENT);
+            .async_stack_keep_resident(KEEP_RESIDENT)
+            // Where the kernel has `PAGEMAP_SCAN` (Linux 6.7 and later), only the pages the guest wrote are
+            // zeroed, not all of the slot's resident bytes; elsewhere wasmtime falls back to zeroing them all.
+            .pagemap_scan(wasmtime::Enabled::Auto);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     }
     Ok(Engine::new(&config)?)

@@ -1,7 +1,9 @@
 //! Invocation isolation's `/tmp`: a folder of each instance's own, so nothing a guest writes reaches the next
-//! event. Folders are made ahead of time and removed afterwards by a thread of their own (the janitor), so
-//! neither the `mkdir` nor the removal lies between two events: an instance takes a folder made in advance.
+//! event. A spent folder the guest left empty serves the next instance (its times reset, so not even a timestamp
+//! the guest set reaches it); one with anything in it is removed. Removals, and the folders made in advance, are
+//! the work of a thread of their own (the janitor), so neither lies between two events.
 
+use std::fs::FileTimes;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
@@ -23,7 +25,14 @@ pub struct InstanceTmp(PathBuf);
 impl InstanceTmp {
     /// A folder for a new instance: one made in advance when there is one, else made now.
     pub fn take(guest_tmp: &Path) -> std::io::Result<Self> {
-        let spare = spares().lock().unwrap_or_else(PoisonError::into_inner).pop();
+        let home = instances_dir(guest_tmp);
+        let spare = {
+            let mut spare = spares().lock().unwrap_or_else(PoisonError::into_inner);
+            let mine = spare
+                .iter()
+                .rposition(|path| path.parent() == Some(home.as_path()));
+            mine.map(|at| spare.swap_remove(at))
+        };
         let path = match spare {
             Some(path) => path,
             None => {
@@ -32,7 +41,9 @@ impl InstanceTmp {
                 path
             }
         };
-        send(Job::Make(guest_tmp.to_path_buf()));
+        if spares().lock().unwrap_or_else(PoisonError::into_inner).len() < SPARES {
+            send(Job::Make(guest_tmp.to_path_buf()));
+        }
         Ok(Self(path))
     }
 
@@ -44,8 +55,27 @@ impl InstanceTmp {
 
 impl Drop for InstanceTmp {
     fn drop(&mut self) {
-        send(Job::Remove(std::mem::take(&mut self.0)));
+        let path = std::mem::take(&mut self.0);
+        if reusable(&path) {
+            let mut spare = spares().lock().unwrap_or_else(PoisonError::into_inner);
+            if spare.len() < SPARES {
+                spare.push(path);
+                return;
+            }
+        }
+        send(Job::Remove(path));
     }
+}
+
+/// Whether a spent folder can serve another instance: it is empty (a guest cannot change a folder's owner or
+/// permissions through WASI), and its access and modification times, which a guest may set, are reset to now.
+fn reusable(path: &Path) -> bool {
+    let empty = std::fs::read_dir(path).is_ok_and(|mut entries| entries.next().is_none());
+    let now = std::time::SystemTime::now();
+    empty
+        && std::fs::File::open(path)
+            .and_then(|folder| folder.set_times(FileTimes::new().set_accessed(now).set_modified(now)))
+            .is_ok()
 }
 
 /// What the janitor does.
@@ -133,6 +163,31 @@ mod tests {
             "a new instance starts empty"
         );
         drop((second, third));
+        let _ = std::fs::remove_dir_all(root);
+        Ok(())
+    }
+
+    #[test]
+    fn a_folder_left_empty_serves_the_next_instance_with_its_times_reset() -> std::io::Result<()> {
+        let root = std::env::temp_dir().join(format!("lambda-wasm-instance-reuse-{}", std::process::id()));
+        let first = InstanceTmp::take(&root)?;
+        let path = first.path().to_path_buf();
+        // What a guest can do and leave no entry: a file made and deleted, the folder's times set.
+        std::fs::write(path.join("scratch"), "gone")?;
+        std::fs::remove_file(path.join("scratch"))?;
+        let long_ago = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+        std::fs::File::open(&path)?
+            .set_times(FileTimes::new().set_accessed(long_ago).set_modified(long_ago))?;
+        drop(first);
+        let reused = std::iter::repeat_with(|| InstanceTmp::take(&root))
+            .take(SPARES + 1)
+            .collect::<std::io::Result<Vec<_>>>()?;
+        let again = reused.iter().find(|tmp| tmp.path() == path);
+        assert!(again.is_some(), "the empty folder is handed out again");
+        let metadata = std::fs::metadata(&path)?;
+        assert!(metadata.modified()? > long_ago && metadata.accessed()? > long_ago);
+        assert_eq!(std::fs::read_dir(&path)?.count(), 0);
+        drop(reused);
         let _ = std::fs::remove_dir_all(root);
         Ok(())
     }
