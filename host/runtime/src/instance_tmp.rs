@@ -1,9 +1,9 @@
 //! Invocation isolation's `/tmp`: a folder of each instance's own, so nothing a guest writes reaches the next
-//! event. A spent folder the guest left empty serves the next instance (its times reset, so not even a timestamp
-//! the guest set reaches it); one with anything in it is removed. Removals, and the folders made in advance, are
-//! the work of a thread of their own (the janitor), so neither lies between two events.
+//! event. A spent folder the guest left as it found it (empty, its times unchanged) serves the next instance; one
+//! with anything in it, or whose times changed, is removed. The check only reads (no inode is written, so no
+//! journal commit per invocation). Removals, and the folders made in advance, are the work of a thread of their
+//! own (the janitor), so neither lies between two events.
 
-use std::fs::FileTimes;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
@@ -20,7 +20,28 @@ pub fn instances_dir(guest_tmp: &Path) -> PathBuf {
 
 /// One instance's folder; removed (by the janitor) when dropped with its store.
 #[derive(Debug)]
-pub struct InstanceTmp(PathBuf);
+pub struct InstanceTmp {
+    path: PathBuf,
+    /// The folder's times when the instance got it; `None` if they could not be read (then it is not reused).
+    found: Option<Times>,
+}
+
+/// A folder's access, modification and status-change times. The last is set by the kernel at every change to the
+/// folder (an entry made or removed, its times set), and no guest can set it.
+#[derive(Debug, PartialEq, Eq)]
+struct Times([(i64, i64); 3]);
+
+impl Times {
+    fn of(path: &Path) -> Option<Self> {
+        use std::os::unix::fs::MetadataExt as _;
+        let m = std::fs::metadata(path).ok()?;
+        Some(Self([
+            (m.atime(), m.atime_nsec()),
+            (m.mtime(), m.mtime_nsec()),
+            (m.ctime(), m.ctime_nsec()),
+        ]))
+    }
+}
 
 impl InstanceTmp {
     /// A folder for a new instance: one made in advance when there is one, else made now.
@@ -41,41 +62,53 @@ impl InstanceTmp {
                 path
             }
         };
-        if spares().lock().unwrap_or_else(PoisonError::into_inner).len() < SPARES {
+        // The last spare taken: one more is made for the next instance.
+        if !spares()
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .any(|path| path.parent() == Some(home.as_path()))
+        {
             send(Job::Make(guest_tmp.to_path_buf()));
         }
-        Ok(Self(path))
+        let found = Times::of(&path);
+        Ok(Self { path, found })
     }
 
     /// The folder.
     pub fn path(&self) -> &Path {
-        &self.0
+        &self.path
     }
 }
 
 impl Drop for InstanceTmp {
     fn drop(&mut self) {
-        let path = std::mem::take(&mut self.0);
-        if reusable(&path) {
-            let mut spare = spares().lock().unwrap_or_else(PoisonError::into_inner);
-            if spare.len() < SPARES {
-                spare.push(path);
-                return;
-            }
+        let path = std::mem::take(&mut self.path);
+        // Kept for the next instance: folders are only made when no spare is left, so there are never more than
+        // the instances alive at once, plus one.
+        if self.found.is_some() && self.found == Times::of(&path) && is_empty(&path) {
+            spares().lock().unwrap_or_else(PoisonError::into_inner).push(path);
+        } else {
+            send(Job::Remove(path));
         }
-        send(Job::Remove(path));
     }
 }
 
-/// Whether a spent folder can serve another instance: it is empty (a guest cannot change a folder's owner or
-/// permissions through WASI), and its access and modification times, which a guest may set, are reset to now.
-fn reusable(path: &Path) -> bool {
-    let empty = std::fs::read_dir(path).is_ok_and(|mut entries| entries.next().is_none());
-    let now = std::time::SystemTime::now();
-    empty
-        && std::fs::File::open(path)
-            .and_then(|folder| folder.set_times(FileTimes::new().set_accessed(now).set_modified(now)))
-            .is_ok()
+/// Whether the folder holds nothing, read without updating its access time (`O_NOATIME`: the folder is this
+/// process's own), so the check leaves the folder exactly as it was.
+fn is_empty(path: &Path) -> bool {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let Ok(folder) = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECTORY | libc::O_NOATIME)
+        .open(path)
+    else {
+        return false;
+    };
+    let Ok(mut entries) = rustix::fs::Dir::read_from(&folder) else {
+        return false;
+    };
+    entries.all(|entry| entry.is_ok_and(|entry| matches!(entry.file_name().to_bytes(), b"." | b"..")))
 }
 
 /// What the janitor does.
@@ -168,26 +201,43 @@ mod tests {
     }
 
     #[test]
-    fn a_folder_left_empty_serves_the_next_instance_with_its_times_reset() -> std::io::Result<()> {
+    fn a_folder_left_as_found_serves_the_next_instance_and_one_touched_does_not() -> std::io::Result<()> {
         let root = std::env::temp_dir().join(format!("lambda-wasm-instance-reuse-{}", std::process::id()));
+        let takes = |n| {
+            std::iter::repeat_with(|| InstanceTmp::take(&root))
+                .take(n)
+                .collect::<std::io::Result<Vec<_>>>()
+        };
+        // Left as found: handed out again.
         let first = InstanceTmp::take(&root)?;
-        let path = first.path().to_path_buf();
-        // What a guest can do and leave no entry: a file made and deleted, the folder's times set.
-        std::fs::write(path.join("scratch"), "gone")?;
-        std::fs::remove_file(path.join("scratch"))?;
-        let long_ago = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
-        std::fs::File::open(&path)?
-            .set_times(FileTimes::new().set_accessed(long_ago).set_modified(long_ago))?;
+        let untouched = first.path().to_path_buf();
         drop(first);
-        let reused = std::iter::repeat_with(|| InstanceTmp::take(&root))
-            .take(SPARES + 1)
-            .collect::<std::io::Result<Vec<_>>>()?;
-        let again = reused.iter().find(|tmp| tmp.path() == path);
-        assert!(again.is_some(), "the empty folder is handed out again");
-        let metadata = std::fs::metadata(&path)?;
-        assert!(metadata.modified()? > long_ago && metadata.accessed()? > long_ago);
-        assert_eq!(std::fs::read_dir(&path)?.count(), 0);
-        drop(reused);
+        let again = takes(SPARES + 1)?;
+        assert!(
+            again.iter().any(|tmp| tmp.path() == untouched),
+            "the untouched folder is handed out again"
+        );
+        drop(again);
+        // What a guest can do and leave no entry: a file made and deleted, the folder's times set (a value the
+        // next instance could read).
+        let second = InstanceTmp::take(&root)?;
+        let touched = second.path().to_path_buf();
+        std::fs::write(touched.join("scratch"), "gone")?;
+        std::fs::remove_file(touched.join("scratch"))?;
+        let chosen = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000);
+        std::fs::File::open(&touched)?.set_times(
+            std::fs::FileTimes::new()
+                .set_accessed(chosen)
+                .set_modified(chosen),
+        )?;
+        drop(second);
+        let later = takes(SPARES + 1)?;
+        assert!(
+            later.iter().all(|tmp| tmp.path() != touched),
+            "a folder whose times changed is not handed out again"
+        );
+        assert!(later.iter().all(|tmp| is_empty(tmp.path())));
+        drop(later);
         let _ = std::fs::remove_dir_all(root);
         Ok(())
     }
