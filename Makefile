@@ -20,10 +20,6 @@ DIST_FEATURES ?= --no-default-features
 # Lambda architecture name -> Rust target triple.
 DIST_TRIPLE_x86_64 := x86_64-unknown-linux-musl
 DIST_TRIPLE_arm64 := aarch64-unknown-linux-musl
-# Lambda architecture name -> zig's target (the C cross compiler's).
-ZIG_TARGET_x86_64 := x86_64-linux-musl
-ZIG_TARGET_arm64 := aarch64-linux-musl
-upper = $(shell echo '$(1)' | tr a-z A-Z)
 
 ## Installs what the build needs that a fresh machine lacks: the wasm target of the pinned toolchain.
 setup:
@@ -99,12 +95,11 @@ dist: dist-x86_64 dist-arm64
 ## One architecture's Lambda `bootstrap` (see `dist`), in target/dist/<arch>/bootstrap; `make bench` measures the
 ## x86_64 one, as Lambda runs it.
 dist-x86_64 dist-arm64: dist-%: dist-setup
-	CC_$(subst -,_,$(DIST_TRIPLE_$*))=$(TOOLS)/bin/zigcc-$(ZIG_TARGET_$*) \
-	CARGO_TARGET_$(call upper,$(subst -,_,$(DIST_TRIPLE_$*)))_LINKER=rust-lld CARGO_PROFILE_RELEASE_STRIP=symbols \
-	LAMBDA_WASM_PACK_RELOCS=1 \
-		$(CARGO) build --locked -p lambda-wasm-host --bin bootstrap --release $(DIST_FEATURES) --target $(DIST_TRIPLE_$*)
+	CC_$(subst -,_,$(DIST_TRIPLE_$*))=$(TOOLS)/bin/zigcc-$(subst -unknown,,$(DIST_TRIPLE_$*)) \
+	CARGO_PROFILE_RELEASE_STRIP=symbols LAMBDA_WASM_PACK_RELOCS=1 \
+		$(CARGO) build --locked -p lambda-wasm-host --bin bootstrap --release $(DIST_FEATURES) \
+		--target $(DIST_TRIPLE_$*) --config 'target.$(DIST_TRIPLE_$*).linker="rust-lld"'
 	mkdir -p $(DIST_DIR)/$* && cp target/$(DIST_TRIPLE_$*)/release/bootstrap $(DIST_DIR)/$*/bootstrap
-
 
 ## Benchmarks (BENCHMARKS.md): every runtime under the emulator in one run (lambda-wasm with Rust, C, Python and
 ## JavaScript components, a native Rust handler on lambda_runtime, AWS's awslambdaric and aws-lambda-ric), the

@@ -47,13 +47,16 @@ impl InstanceTmp {
     /// A folder for a new instance: one made in advance when there is one, else made now.
     pub fn take(guest_tmp: &Path) -> std::io::Result<Self> {
         let home = instances_dir(guest_tmp);
-        let spare = {
-            let mut spare = spares().lock().unwrap_or_else(PoisonError::into_inner);
-            let mine = spare
-                .iter()
-                .rposition(|path| path.parent() == Some(home.as_path()));
-            mine.map(|at| spare.swap_remove(at))
+        let (spare, last) = {
+            let mut spares = spares().lock().unwrap_or_else(PoisonError::into_inner);
+            let mine = |path: &PathBuf| path.parent() == Some(home.as_path());
+            let spare = spares.iter().rposition(mine).map(|at| spares.swap_remove(at));
+            (spare, !spares.iter().any(mine))
         };
+        // The last spare taken: one more is made for the next instance.
+        if last {
+            send(Job::Make(guest_tmp.to_path_buf()));
+        }
         let path = match spare {
             Some(path) => path,
             None => {
@@ -62,15 +65,6 @@ impl InstanceTmp {
                 path
             }
         };
-        // The last spare taken: one more is made for the next instance.
-        if !spares()
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .any(|path| path.parent() == Some(home.as_path()))
-        {
-            send(Job::Make(guest_tmp.to_path_buf()));
-        }
         let found = Times::of(&path);
         Ok(Self { path, found })
     }
