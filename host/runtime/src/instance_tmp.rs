@@ -44,12 +44,13 @@ impl Times {
 }
 
 impl InstanceTmp {
-    /// A folder for a new instance: one made in advance when there is one, else made now.
+    /// A folder for a new instance: one made in advance, or left as found by a spent instance, when there is one;
+    /// else made now.
     pub fn take(guest_tmp: &Path) -> std::io::Result<Self> {
         let home = instances_dir(guest_tmp);
         let (spare, last) = {
             let mut spares = spares().lock().unwrap_or_else(PoisonError::into_inner);
-            let mine = |path: &PathBuf| path.parent() == Some(home.as_path());
+            let mine = |spare: &Spare| spare.path.parent() == Some(home.as_path());
             let spare = spares.iter().rposition(mine).map(|at| spares.swap_remove(at));
             (spare, !spares.iter().any(mine))
         };
@@ -57,16 +58,19 @@ impl InstanceTmp {
         if last {
             send(Job::Make(guest_tmp.to_path_buf()));
         }
-        let path = match spare {
-            Some(path) => path,
+        Ok(match spare {
+            // Its times were read when it was last checked (or made): nothing has had it since.
+            Some(Spare { path, times }) => Self {
+                path,
+                found: Some(times),
+            },
             None => {
                 let path = fresh(guest_tmp);
                 std::fs::create_dir_all(&path)?;
-                path
+                let found = Times::of(&path);
+                Self { path, found }
             }
-        };
-        let found = Times::of(&path);
-        Ok(Self { path, found })
+        })
     }
 
     /// The folder.
@@ -80,10 +84,14 @@ impl Drop for InstanceTmp {
         let path = std::mem::take(&mut self.path);
         // Kept for the next instance: folders are only made when no spare is left, so there are never more than
         // the instances alive at once, plus one.
-        if self.found.is_some() && self.found == Times::of(&path) && is_empty(&path) {
-            spares().lock().unwrap_or_else(PoisonError::into_inner).push(path);
-        } else {
-            send(Job::Remove(path));
+        match (self.found.take(), Times::of(&path)) {
+            (Some(found), Some(times)) if found == times && is_empty(&path) => {
+                spares()
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(Spare { path, times });
+            }
+            _ => send(Job::Remove(path)),
         }
     }
 }
@@ -120,8 +128,14 @@ fn fresh(guest_tmp: &Path) -> PathBuf {
     instances_dir(guest_tmp).join(format!("{}-{n}", std::process::id()))
 }
 
-fn spares() -> &'static Mutex<Vec<PathBuf>> {
-    static SPARE: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// A folder ready for an instance, with its times when it was made or last checked.
+struct Spare {
+    path: PathBuf,
+    times: Times,
+}
+
+fn spares() -> &'static Mutex<Vec<Spare>> {
+    static SPARE: Mutex<Vec<Spare>> = Mutex::new(Vec::new());
     &SPARE
 }
 
@@ -157,8 +171,17 @@ fn run(job: Job) {
                 return;
             }
             let path = fresh(&guest_tmp);
-            if std::fs::create_dir_all(&path).is_ok() {
-                spares().lock().unwrap_or_else(PoisonError::into_inner).push(path);
+            if std::fs::create_dir_all(&path).is_err() {
+                return;
+            }
+            match Times::of(&path) {
+                Some(times) => spares()
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .push(Spare { path, times }),
+                None => {
+                    let _ = std::fs::remove_dir(path);
+                }
             }
         }
     }

@@ -5,6 +5,12 @@ use std::process::ExitCode;
 
 use lambda_wasm_host::logging::Logger;
 
+/// The allocator of the static musl build (see `Cargo.toml`): musl's own returns memory to the kernel eagerly, and
+/// takes it back a page fault at a time.
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let vars: Vec<(String, String)> = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
