@@ -25,8 +25,6 @@ pub struct Worker {
     /// The instance the next invocation runs in: kept between invocations (environment isolation), or made
     /// while `/next` waits (invocation isolation, and after a trap).
     instance: Option<Instance>,
-    /// An instance done with, torn down while `/next` waits rather than before the answer is posted.
-    spent: Option<Instance>,
 }
 
 impl Worker {
@@ -38,7 +36,6 @@ impl Worker {
             api,
             logger,
             instance,
-            spent: None,
         }
     }
 
@@ -64,22 +61,18 @@ impl Worker {
         }
     }
 
-    /// Waits for the next event while tearing down the instance just used and making the next one, so neither
-    /// is on an invocation's critical path (the yield lets the `/next` request go out first). A failure to make
-    /// one is not reported here: the invocation tries again and reports it.
+    /// Waits for the next event while making the instance for it, so making it is not on an invocation's
+    /// critical path (the yield lets the `/next` request go out first). A failure to make one is not reported
+    /// here: the invocation tries again and reports it.
     async fn next(&mut self) -> anyhow::Result<Next> {
         let Self {
             function,
             api,
             logger,
             instance,
-            spent,
         } = self;
         let prepare = async {
             tokio::task::yield_now().await;
-            // Dropped here, before the next instance is made: its memory goes back to the environment's budget
-            // first (torn down on another thread, the next instance could find the budget still spent).
-            drop(spent.take());
             if instance.is_none() {
                 *instance = function.instantiate(logger, None).await.ok();
             }
@@ -102,6 +95,7 @@ impl Worker {
                 self.function.instantiate(&self.logger, Some(stop_at)).await
             }
         };
+        let mut spent = None;
         let outcome = match instance {
             Ok(mut instance) => {
                 let (outcome, reusable) = instance
@@ -113,11 +107,11 @@ impl Worker {
                     )
                     .await;
                 // A trapped store cannot be entered again, and invocation isolation never reuses one: either way
-                // it is torn down while the next `/next` waits, and the next invocation gets a new instance.
+                // it is torn down while the answer is posted, and the next invocation gets a new instance.
                 if reusable && config.isolation == Isolation::Environment {
                     self.instance = Some(instance);
                 } else {
-                    self.spent = Some(instance);
+                    spent = Some(instance);
                 }
                 outcome
             }
@@ -127,7 +121,14 @@ impl Worker {
                 Outcome::Error(error.report(Vec::new()))
             }
         };
-        let answered = self.answer(&to, outcome).await;
+        // The spent instance is torn down while the Runtime API takes the answer (the yield lets the answer go out
+        // first): its memory goes back to the environment's budget before the next one is made, and neither the
+        // teardown nor the next instance delays the answer or the next event.
+        let teardown = async move {
+            tokio::task::yield_now().await;
+            drop(spent);
+        };
+        let (answered, ()) = tokio::join!(self.answer(&to, outcome), teardown);
         self.logger.set_invocation(None);
         answered
     }
