@@ -1,9 +1,12 @@
 //! Invocation isolation's `/tmp`: a folder of each instance's own, so nothing a guest writes reaches the next
 //! event. A spent folder the guest left as it found it (empty, its times unchanged) serves the next instance; one
 //! with anything in it, or whose times changed, is removed. The check only reads (no inode is written, so no
-//! journal commit per invocation). Removals, and the folders made in advance, are the work of a thread of their
-//! own (the janitor), so neither lies between two events.
+//! journal commit per invocation), through a descriptor the host keeps on the folder (no path lookups).
+//! Removals, and the folders made in advance, are the work of a thread of their own (the janitor), so neither lies
+//! between two events.
 
+use std::mem::MaybeUninit;
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
@@ -18,27 +21,55 @@ pub fn instances_dir(guest_tmp: &Path) -> PathBuf {
     guest_tmp.join(".instances")
 }
 
-/// One instance's folder; removed (by the janitor) when dropped with its store.
+/// One instance's folder; kept for the next instance, or removed (by the janitor), when dropped with its store.
 #[derive(Debug)]
 pub struct InstanceTmp {
     path: PathBuf,
-    /// The folder's times when the instance got it; `None` if they could not be read (then it is not reused).
-    found: Option<Times>,
+    /// The host's own descriptor on the folder, and its times when the instance got it; `None` if either could
+    /// not be had (then the folder is not reused).
+    held: Option<Held>,
+}
+
+/// A folder the host holds open (read-only, `O_NOATIME`: reading it through this descriptor changes none of its
+/// times) with the times it had when it was last checked.
+#[derive(Debug)]
+struct Held {
+    folder: OwnedFd,
+    times: Times,
+}
+
+impl Held {
+    /// Opens the folder at `path` and reads its times.
+    fn open(path: &Path) -> Option<Self> {
+        use rustix::fs::{Mode, OFlags};
+        let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOATIME | OFlags::CLOEXEC;
+        let folder = rustix::fs::open(path, flags, Mode::empty()).ok()?;
+        let times = Times::of(&folder)?;
+        Some(Self { folder, times })
+    }
+
+    /// Whether the folder is as it was when last checked: the same times, and nothing in it.
+    fn unchanged(&self) -> bool {
+        Times::of(&self.folder).as_ref() == Some(&self.times) && is_empty(&self.folder)
+    }
 }
 
 /// A folder's access, modification and status-change times. The last is set by the kernel at every change to the
 /// folder (an entry made or removed, its times set), and no guest can set it.
 #[derive(Debug, PartialEq, Eq)]
-struct Times([(i64, i64); 3]);
+struct Times([(i64, u64); 3]);
 
 impl Times {
-    fn of(path: &Path) -> Option<Self> {
-        use std::os::unix::fs::MetadataExt as _;
-        let m = std::fs::metadata(path).ok()?;
+    fn of(folder: &OwnedFd) -> Option<Self> {
+        // The fields' types differ between architectures (and libc backends): converted, never truncated.
+        fn time(seconds: impl TryInto<i64>, nanos: impl TryInto<u64>) -> Option<(i64, u64)> {
+            Some((seconds.try_into().ok()?, nanos.try_into().ok()?))
+        }
+        let s = rustix::fs::fstat(folder).ok()?;
         Some(Self([
-            (m.atime(), m.atime_nsec()),
-            (m.mtime(), m.mtime_nsec()),
-            (m.ctime(), m.ctime_nsec()),
+            time(s.st_atime, s.st_atime_nsec)?,
+            time(s.st_mtime, s.st_mtime_nsec)?,
+            time(s.st_ctime, s.st_ctime_nsec)?,
         ]))
     }
 }
@@ -59,16 +90,16 @@ impl InstanceTmp {
             send(Job::Make(guest_tmp.to_path_buf()));
         }
         Ok(match spare {
-            // Its times were read when it was last checked (or made): nothing has had it since.
-            Some(Spare { path, times }) => Self {
+            // Held since it was last checked (or made): nothing has had it since.
+            Some(Spare { path, held }) => Self {
                 path,
-                found: Some(times),
+                held: Some(held),
             },
             None => {
                 let path = fresh(guest_tmp);
                 std::fs::create_dir_all(&path)?;
-                let found = Times::of(&path);
-                Self { path, found }
+                let held = Held::open(&path);
+                Self { path, held }
             }
         })
     }
@@ -84,33 +115,31 @@ impl Drop for InstanceTmp {
         let path = std::mem::take(&mut self.path);
         // Kept for the next instance: folders are only made when no spare is left, so there are never more than
         // the instances alive at once, plus one.
-        match (self.found.take(), Times::of(&path)) {
-            (Some(found), Some(times)) if found == times && is_empty(&path) => {
-                spares()
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .push(Spare { path, times });
-            }
+        match self.held.take() {
+            Some(held) if held.unchanged() => spares()
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(Spare { path, held }),
             _ => send(Job::Remove(path)),
         }
     }
 }
 
-/// Whether the folder holds nothing, read without updating its access time (`O_NOATIME`: the folder is this
-/// process's own), so the check leaves the folder exactly as it was.
-fn is_empty(path: &Path) -> bool {
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let Ok(folder) = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_DIRECTORY | libc::O_NOATIME)
-        .open(path)
-    else {
+/// Whether the folder holds nothing but `.` and `..`, listed from its start through the held descriptor (whose
+/// `O_NOATIME` leaves the access time as it was).
+fn is_empty(folder: &OwnedFd) -> bool {
+    if rustix::fs::seek(folder, rustix::fs::SeekFrom::Start(0)).is_err() {
         return false;
-    };
-    let Ok(mut entries) = rustix::fs::Dir::read_from(&folder) else {
-        return false;
-    };
-    entries.all(|entry| entry.is_ok_and(|entry| matches!(entry.file_name().to_bytes(), b"." | b"..")))
+    }
+    let mut buf = [MaybeUninit::<u8>::uninit(); 512];
+    let mut entries = rustix::fs::RawDir::new(folder.as_fd(), &mut buf);
+    while let Some(entry) = entries.next() {
+        match entry {
+            Ok(entry) if matches!(entry.file_name().to_bytes(), b"." | b"..") => {}
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// What the janitor does.
@@ -128,10 +157,10 @@ fn fresh(guest_tmp: &Path) -> PathBuf {
     instances_dir(guest_tmp).join(format!("{}-{n}", std::process::id()))
 }
 
-/// A folder ready for an instance, with its times when it was made or last checked.
+/// A folder ready for an instance, held since it was made or last checked.
 struct Spare {
     path: PathBuf,
-    times: Times,
+    held: Held,
 }
 
 fn spares() -> &'static Mutex<Vec<Spare>> {
@@ -174,11 +203,11 @@ fn run(job: Job) {
             if std::fs::create_dir_all(&path).is_err() {
                 return;
             }
-            match Times::of(&path) {
-                Some(times) => spares()
+            match Held::open(&path) {
+                Some(held) => spares()
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
-                    .push(Spare { path, times }),
+                    .push(Spare { path, held }),
                 None => {
                     let _ = std::fs::remove_dir(path);
                 }
@@ -253,7 +282,11 @@ mod tests {
             later.iter().all(|tmp| tmp.path() != touched),
             "a folder whose times changed is not handed out again"
         );
-        assert!(later.iter().all(|tmp| is_empty(tmp.path())));
+        assert!(
+            later
+                .iter()
+                .all(|tmp| std::fs::read_dir(tmp.path()).is_ok_and(|mut entries| entries.next().is_none()))
+        );
         drop(later);
         let _ = std::fs::remove_dir_all(root);
         Ok(())
