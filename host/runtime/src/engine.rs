@@ -24,6 +24,13 @@ pub fn config() -> Config {
     config.epoch_interruption(true);
     // Frame names come from the component's name section; DWARF file/line parsing would slow every load.
     config.wasm_backtrace_details(wasmtime::WasmBacktraceDetails::Disable);
+    // No native unwinding tables (`.eh_frame`) for the compiled code. wasmtime's own backtraces and traps never
+    // use them (it walks frame pointers); only a system unwinder would, and none unwinds through a guest here. The
+    // static musl `bootstrap` unwinds with LLVM's libunwind, where registering them takes one call per function
+    // at load (a quarter of a Python component's load) and unregistering them at shutdown is quadratic (about
+    // 2 G instructions for the Python component, after SIGTERM). It changes the artifact, so an older `.cwasm` is
+    // refused as incompatible.
+    config.native_unwind_info(false);
     config
 }
 
