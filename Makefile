@@ -84,8 +84,8 @@ dist-setup:
 	done
 
 ## Release `bootstrap` binaries for Lambda, static (musl), in target/dist/{x86_64,arm64}/bootstrap. Each is built on
-## its own (`-p`, never `--workspace`: feature unification would pull the CLI's compiler in), linked by rust-lld,
-## symbols stripped. Then checked (tests/dist.rs): each one's ELF machine and glibc needs, and each serving a
+## its own (`-p`, never `--workspace`: feature unification would pull the CLI's compiler in) with the `dist` profile
+## (Cargo.toml: fat LTO, symbols stripped), linked by rust-lld. Then checked (tests/dist.rs): each one's ELF machine and glibc needs, and each serving a
 ## component compiled for its CPU under the emulator (the other CPU's through qemu).
 dist: dist-x86_64 dist-arm64
 	ls -l $(DIST_DIR)/*/bootstrap
@@ -96,10 +96,10 @@ dist: dist-x86_64 dist-arm64
 ## x86_64 one, as Lambda runs it.
 dist-x86_64 dist-arm64: dist-%: dist-setup
 	CC_$(subst -,_,$(DIST_TRIPLE_$*))=$(TOOLS)/bin/zigcc-$(subst -unknown,,$(DIST_TRIPLE_$*)) \
-	CARGO_PROFILE_RELEASE_STRIP=symbols LAMBDA_WASM_PACK_RELOCS=1 \
-		$(CARGO) build --locked -p lambda-wasm-host --bin bootstrap --release $(DIST_FEATURES) \
+	LAMBDA_WASM_PACK_RELOCS=1 \
+		$(CARGO) build --locked -p lambda-wasm-host --bin bootstrap --profile dist $(DIST_FEATURES) \
 		--target $(DIST_TRIPLE_$*) --config 'target.$(DIST_TRIPLE_$*).linker="rust-lld"'
-	mkdir -p $(DIST_DIR)/$* && cp target/$(DIST_TRIPLE_$*)/release/bootstrap $(DIST_DIR)/$*/bootstrap
+	mkdir -p $(DIST_DIR)/$* && cp target/$(DIST_TRIPLE_$*)/dist/bootstrap $(DIST_DIR)/$*/bootstrap
 
 ## Benchmarks (BENCHMARKS.md): every runtime under the emulator in one run (lambda-wasm with Rust, C, Python and
 ## JavaScript components, a native Rust handler on lambda_runtime, AWS's awslambdaric and aws-lambda-ric), the
