@@ -107,6 +107,10 @@ async fn main() -> anyhow::Result<()> {
         plan.invocations,
         plan.warmup
     );
+    let dropped = runtimes::evict(&[args.dir.clone(), args.source.join("peers")]);
+    eprintln!(
+        "== {dropped} files of the runtimes dropped from the page cache, to be read back from the disk"
+    );
     // Cold starts round-robin (one of each runtime, then the next round), so a change in the machine's load
     // during the run falls on every runtime alike rather than on whichever ran then.
     let mut cold = vec![Vec::with_capacity(plan.spawns); chosen.len()];

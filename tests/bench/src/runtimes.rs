@@ -184,6 +184,34 @@ pub fn managed(dir: &Path, source: &Path) -> Vec<(Runtime, u64)> {
     chosen
 }
 
+/// Drops the pages of every file under `roots` from the page cache (written back first), so that the cold starts
+/// find what `build.sh` made as a deployment's files are found: read back from the disk. A file just written stays
+/// cached in large folios, which the first page faults map whole: measured on a freshly compiled Python component,
+/// 10% faster starts and 6 MB more peak RSS than after a read from the disk, and the same holds for the peers'
+/// virtualenv and `node_modules`. Returns how many files were dropped.
+pub fn evict(roots: &[PathBuf]) -> usize {
+    use std::os::fd::AsRawFd as _;
+    let mut dropped = 0;
+    let mut folders = roots.to_vec();
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+            let Ok(kind) = entry.file_type() else { continue };
+            if kind.is_dir() {
+                folders.push(entry.path());
+            } else if kind.is_file()
+                && let Ok(file) = std::fs::File::open(entry.path())
+            {
+                let _ = file.sync_data();
+                // SAFETY: the descriptor is open for the call; the advice only drops clean cached pages.
+                let advised =
+                    unsafe { libc::posix_fadvise(file.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
+                dropped += usize::from(advised == 0);
+            }
+        }
+    }
+    dropped
+}
+
 fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
