@@ -189,10 +189,12 @@ fn descriptor_limit() -> usize {
 }
 
 /// [`Config::max_resources`] for `workers` workers under a descriptor limit of `limit`: a reserve of 64 for the
-/// host plus 4 a worker (its Runtime API connection, a streamed response's, outbound HTTP), the rest split.
+/// host plus 10 a worker (its Runtime API connection, a streamed response's, outbound HTTP, and for each of its
+/// two instances, the one in use and the one made for the next event, the two preopened folders and the `/tmp`
+/// folder the host holds in invocation isolation), the rest split.
 pub fn resources_per_instance(limit: usize, workers: usize) -> usize {
     let workers = workers.max(1);
-    let reserve = 64 + 4 * workers;
+    let reserve = 64 + 10 * workers;
     (limit.saturating_sub(reserve) / workers).clamp(MIN_RESOURCES, MAX_RESOURCES)
 }
 
@@ -605,7 +607,7 @@ mod tests {
     #[test]
     fn descriptors_are_split_between_workers() {
         assert_eq!(resources_per_instance(1024, 1), MAX_RESOURCES);
-        assert_eq!(resources_per_instance(1024, 8), (1024 - 96) / 8);
+        assert_eq!(resources_per_instance(1024, 8), (1024 - 64 - 80) / 8);
         assert_eq!(resources_per_instance(1024, 64), MIN_RESOURCES);
         assert!(resources_per_instance(1024, 4) * 4 + 64 + 16 <= 1024);
     }
