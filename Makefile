@@ -85,8 +85,9 @@ dist-setup:
 
 ## Release `bootstrap` binaries for Lambda, static (musl), in target/dist/{x86_64,arm64}/bootstrap. Each is built on
 ## its own (`-p`, never `--workspace`: feature unification would pull the CLI's compiler in) with the `dist` profile
-## (Cargo.toml: fat LTO, symbols stripped), linked by rust-lld. Then checked (tests/dist.rs): each one's ELF machine and glibc needs, and each serving a
-## component compiled for its CPU under the emulator (the other CPU's through qemu).
+## (Cargo.toml: fat LTO, symbols stripped), linked by rust-lld. Then checked (tests/dist.rs): each one's ELF machine
+## and glibc needs, and each serving a component compiled for its CPU under the emulator (the other CPU's through
+## qemu).
 dist: dist-x86_64 dist-arm64
 	ls -l $(DIST_DIR)/*/bootstrap
 	$(MAKE) build

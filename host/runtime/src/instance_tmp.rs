@@ -96,9 +96,7 @@ impl InstanceTmp {
                 held: Some(held),
             },
             None => {
-                let path = fresh(guest_tmp);
-                std::fs::create_dir_all(&path)?;
-                let held = Held::open(&path);
+                let (path, held) = make(guest_tmp)?;
                 Self { path, held }
             }
         })
@@ -150,6 +148,14 @@ enum Job {
     Remove(PathBuf),
 }
 
+/// A new, empty folder under `guest_tmp`, and the host's hold on it (`None` if it could not be opened).
+fn make(guest_tmp: &Path) -> std::io::Result<(PathBuf, Option<Held>)> {
+    let path = fresh(guest_tmp);
+    std::fs::create_dir_all(&path)?;
+    let held = Held::open(&path);
+    Ok((path, held))
+}
+
 /// A name no other folder of this process has.
 fn fresh(guest_tmp: &Path) -> PathBuf {
     static NEXT: AtomicU64 = AtomicU64::new(0);
@@ -199,18 +205,15 @@ fn run(job: Job) {
             if spares().lock().unwrap_or_else(PoisonError::into_inner).len() >= SPARES {
                 return;
             }
-            let path = fresh(&guest_tmp);
-            if std::fs::create_dir_all(&path).is_err() {
-                return;
-            }
-            match Held::open(&path) {
-                Some(held) => spares()
+            match make(&guest_tmp) {
+                Ok((path, Some(held))) => spares()
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
                     .push(Spare { path, held }),
-                None => {
+                Ok((path, None)) => {
                     let _ = std::fs::remove_dir(path);
                 }
+                Err(_) => {}
             }
         }
     }

@@ -61,9 +61,9 @@ impl Worker {
         }
     }
 
-    /// Waits for the next event while making the instance for it, so making it is not on an invocation's
-    /// critical path (the yield lets the `/next` request go out first). A failure to make one is not reported
-    /// here: the invocation tries again and reports it.
+    /// Waits for the next event while making the instance for it (when the worker has none), so making it is not
+    /// on an invocation's critical path (the yield lets the `/next` request go out first). A failure to make one is
+    /// not reported here: the invocation tries again and reports it.
     async fn next(&mut self) -> anyhow::Result<Next> {
         let Self {
             function,
@@ -72,8 +72,8 @@ impl Worker {
             instance,
         } = self;
         let prepare = async {
-            tokio::task::yield_now().await;
             if instance.is_none() {
+                tokio::task::yield_now().await;
                 *instance = function.instantiate(logger, None).await.ok();
             }
         };
@@ -125,8 +125,10 @@ impl Worker {
         // first): its memory goes back to the environment's budget before the next one is made, and neither the
         // teardown nor the next instance delays the answer or the next event.
         let teardown = async move {
-            tokio::task::yield_now().await;
-            drop(spent);
+            if let Some(spent) = spent {
+                tokio::task::yield_now().await;
+                drop(spent);
+            }
         };
         let (answered, ()) = tokio::join!(self.answer(&to, outcome), teardown);
         self.logger.set_invocation(None);
